@@ -1,0 +1,112 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+// Timestamps are written from JS (not SQL defaults) so that one clock — Date.now — governs the
+// app, jose and the tests' fake timers.
+const timestampMs = (name: string) => integer(name, { mode: "timestamp_ms" });
+
+/** Django's TimeStampedModel: set on insert, refreshed on every update. */
+export const timestamps = {
+  createdAt: timestampMs("created_at").notNull().$defaultFn(() => new Date()),
+  updatedAt: timestampMs("updated_at")
+    .notNull()
+    .$defaultFn(() => new Date())
+    .$onUpdateFn(() => new Date()),
+};
+
+/** Soft delete: rows with a deleted_at are hidden from the default queries of their resource. */
+export const softDelete = {
+  deletedAt: timestampMs("deleted_at"),
+};
+
+/** The user who owns a row; rows go with their owner. */
+export const owner = () => ({
+  ownerId: integer("owner_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+});
+
+/** Django's AbstractUser, field for field. */
+export const users = sqliteTable("users", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  username: text("username", { length: 150 }).notNull().unique(),
+  email: text("email", { length: 254 }).notNull().default(""),
+  password: text("password", { length: 128 }).notNull(),
+  firstName: text("first_name", { length: 150 }).notNull().default(""),
+  lastName: text("last_name", { length: 150 }).notNull().default(""),
+  isStaff: integer("is_staff", { mode: "boolean" }).notNull().default(false),
+  isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+  isSuperuser: integer("is_superuser", { mode: "boolean" }).notNull().default(false),
+  dateJoined: timestampMs("date_joined").notNull().$defaultFn(() => new Date()),
+  lastLogin: timestampMs("last_login"),
+});
+
+/**
+ * One row per login session (a refresh-token family). `currentJti` names the only refresh token of
+ * the family that may still be used: rotation is a compare-and-set on it, so it is single-use even
+ * under concurrent requests, and a stale jti is proof of reuse.
+ */
+export const tokenFamilies = sqliteTable(
+  "token_families",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    currentJti: text("current_jti").notNull(),
+    createdAt: timestampMs("created_at").notNull(),
+    /** Absolute end of the session: rotation never extends it. */
+    expiresAt: timestampMs("expires_at").notNull(),
+    revokedAt: timestampMs("revoked_at"),
+  },
+  (t) => [index("token_families_user_idx").on(t.userId)],
+);
+
+export const books = sqliteTable(
+  "books",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    title: text("title", { length: 200 }).notNull(),
+    author: text("author", { length: 100 }).notNull(),
+    publishedDate: text("published_date").notNull(),
+    isbn: text("isbn", { length: 13 }).unique(),
+    description: text("description").notNull().default(""),
+    ...owner(),
+    ...timestamps,
+  },
+  (t) => [index("books_created_idx").on(t.createdAt), index("books_owner_idx").on(t.ownerId)],
+);
+
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    title: text("title", { length: 100 }).notNull(),
+    desc: text("desc"),
+    completed: integer("completed", { mode: "boolean" }).notNull().default(false),
+    ...owner(),
+    ...timestamps,
+    ...softDelete,
+  },
+  // Every task query is "this owner's live (or deleted) tasks, newest first".
+  (t) => [index("tasks_owner_idx").on(t.ownerId, t.deletedAt, t.createdAt)],
+);
+
+export const profiles = sqliteTable("profiles", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  userId: integer("user_id")
+    .notNull()
+    .unique()
+    .references(() => users.id, { onDelete: "cascade" }),
+  bio: text("bio").notNull().default(""),
+  phoneNumber: text("phone_number", { length: 15 }).notNull().default(""),
+  /** R2 object key of the avatar image; the API renders it as a URL. */
+  avatarKey: text("avatar_key"),
+  website: text("website", { length: 200 }).notNull().default(""),
+  ...timestamps,
+});
+
+export type User = typeof users.$inferSelect;
+export type Book = typeof books.$inferSelect;
+export type Task = typeof tasks.$inferSelect;
+export type Profile = typeof profiles.$inferSelect;
+export type TokenFamily = typeof tokenFamilies.$inferSelect;

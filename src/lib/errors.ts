@@ -1,0 +1,80 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ConfigurationError } from "./config";
+
+/** DRF's error bodies: `{"detail": ...}` (plus simplejwt's `code`/`messages`) or `{"field": ["msg"]}`. */
+export type ErrorBody = Record<string, unknown>;
+
+/** The one error type handlers throw; `renderError` is the one place it becomes a response. */
+export class ApiError extends HTTPException {
+  constructor(
+    status: ContentfulStatusCode,
+    readonly body: ErrorBody,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(status, { message: typeof body.detail === "string" ? body.detail : "Invalid input." });
+  }
+}
+
+// DRF answers 401 only when the first authenticator names a scheme; JWTAuthentication says this.
+export const WWW_AUTHENTICATE = { "WWW-Authenticate": 'Bearer realm="api"' };
+
+export const notAuthenticated = () =>
+  new ApiError(401, { detail: "Authentication credentials were not provided." }, WWW_AUTHENTICATE);
+
+/** A 401 with simplejwt's `{"detail", "code"[, "messages"]}` body (or DRF's plain `{"detail"}` without a code). */
+export const authenticationFailed = (detail: string, extra: ErrorBody = {}) =>
+  new ApiError(401, { detail, ...extra }, WWW_AUTHENTICATE);
+
+export const tokenNotValid = (detail: string) => authenticationFailed(detail, { code: "token_not_valid" });
+
+export const permissionDenied = () =>
+  new ApiError(403, { detail: "You do not have permission to perform this action." });
+
+/** Django's get_object_or_404 message, e.g. "No Book matches the given query." */
+export const notFound = (model?: string) =>
+  new ApiError(404, { detail: model ? `No ${model} matches the given query.` : "Not found." });
+
+export const methodNotAllowed = (method: string, allow: string) =>
+  new ApiError(405, { detail: `Method "${method}" not allowed.` }, { Allow: allow });
+
+export const validationError = (errors: Record<string, string[]>) => new ApiError(400, errors);
+
+export const nonFieldError = (message: string) => validationError({ non_field_errors: [message] });
+
+export const parseError = (detail: string) => new ApiError(400, { detail });
+
+export const unsupportedMediaType = (contentType: string) =>
+  new ApiError(415, { detail: `Unsupported media type "${contentType}" in request.` });
+
+export const payloadTooLarge = () => new ApiError(413, { detail: "Request body is too large." });
+
+export const serviceUnavailable = (detail: string) => new ApiError(503, { detail });
+
+/** DRF's Throttled: "1 second" singular, Retry-After the same whole number. */
+export const throttled = (waitSeconds: number, headers: Record<string, string> = {}) => {
+  const wait = Math.max(1, Math.ceil(waitSeconds));
+  const unit = wait === 1 ? "second" : "seconds";
+  return new ApiError(
+    429,
+    { detail: `Request was throttled. Expected available in ${wait} ${unit}.` },
+    { ...headers, "Retry-After": String(wait) },
+  );
+};
+
+export function renderError(err: Error, c: Context): Response {
+  if (err instanceof ApiError) {
+    return c.json(err.body, err.status, err.headers);
+  }
+  if (err instanceof HTTPException && err.status < 500) {
+    return c.json({ detail: err.message || "Invalid request." }, err.status);
+  }
+  if (err instanceof ConfigurationError) {
+    // Say which setting is wrong in the log; the client only learns that the server is misconfigured.
+    console.error(err.message);
+    return c.json({ detail: "The server is misconfigured." }, 500);
+  }
+  console.error("Unhandled error", err);
+  return c.json({ detail: "A server error occurred." }, 500);
+}

@@ -1,0 +1,116 @@
+import { zValidator } from "@hono/zod-validator";
+import type { Context, MiddlewareHandler } from "hono";
+import type { z } from "zod";
+import type { AppEnv } from "../env";
+import { notFound, parseError, unsupportedMediaType, validationError } from "./errors";
+
+/** The largest JSON body any endpoint reads; larger bodies are refused with 413 before parsing. */
+export const JSON_BODY_LIMIT = 64 * 1024;
+
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/** Python's type names, because DRF's message quotes them. */
+function pythonTypeName(value: unknown): string {
+  if (Array.isArray(value)) return "list";
+  if (value === null) return "NoneType";
+  if (typeof value === "string") return "str";
+  if (typeof value === "boolean") return "bool";
+  if (typeof value === "number") return Number.isInteger(value) ? "int" : "float";
+  return typeof value;
+}
+
+function valueAt(data: unknown, path: PropertyKey[]): unknown {
+  let value = data;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** One zod issue in DRF's words. Messages written in the schemas (refinements, regexes) pass through. */
+function drfMessage(issue: z.core.$ZodIssue, data: unknown): string {
+  const value = valueAt(data, issue.path);
+  switch (issue.code) {
+    case "invalid_type":
+      if (issue.path.length === 0) return `Invalid data. Expected a dictionary, but got ${pythonTypeName(value)}.`;
+      if (value === undefined) return "This field is required.";
+      if (value === null) return "This field may not be null.";
+      if (issue.expected === "string") return "Not a valid string.";
+      if (issue.expected === "boolean") return "Must be a valid boolean.";
+      if (issue.expected === "number" || issue.expected === "int") return "A valid integer is required.";
+      return issue.message;
+    case "too_big":
+      if (issue.origin === "string") return `Ensure this field has no more than ${issue.maximum} characters.`;
+      return `Ensure this value is less than or equal to ${issue.maximum}.`;
+    case "too_small":
+      if (issue.origin === "string") {
+        return issue.minimum === 1
+          ? "This field may not be blank."
+          : `Ensure this field has at least ${issue.minimum} characters.`;
+      }
+      return `Ensure this value is greater than or equal to ${issue.minimum}.`;
+    case "invalid_format":
+      if (issue.format === "email") return "Enter a valid email address.";
+      if (issue.format === "url") return "Enter a valid URL.";
+      return issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+/** zod's error as DRF's 400 body: `{"field": ["message", ...], "non_field_errors": [...]}`. */
+export function drfValidationError(error: z.core.$ZodError, data: unknown) {
+  const errors: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "non_field_errors";
+    (errors[key] ??= []).push(drfMessage(issue, data));
+  }
+  return validationError(errors);
+}
+
+/**
+ * The request body as DRF's JSONParser reads it: an empty body is `{}`, a body of another media
+ * type is 415, malformed JSON is 400 "JSON parse error - ...".
+ */
+async function readJsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text === "") return {};
+  const contentType = c.req.header("Content-Type") ?? "";
+  const mediaType = contentType.split(";")[0]?.trim() ?? "";
+  if (!JSON_MEDIA_TYPE.test(mediaType)) throw unsupportedMediaType(contentType);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw parseError(`JSON parse error - ${e instanceof Error ? e.message : "invalid JSON"}`);
+  }
+}
+
+type Validated<Target extends string, T extends z.ZodType> = {
+  in: { [K in Target]: z.input<T> };
+  out: { [K in Target]: z.output<T> };
+};
+
+/** Validates the JSON body against `schema`; handlers read the result with `c.req.valid("json")`. */
+export function validateJson<T extends z.ZodType>(
+  schema: T,
+): MiddlewareHandler<AppEnv, string, Validated<"json", T>> {
+  return async (c, next) => {
+    const data = await readJsonBody(c);
+    const result = await schema.safeParseAsync(data);
+    if (!result.success) throw drfValidationError(result.error, data);
+    c.req.addValidatedData("json", result.data as object);
+    await next();
+  };
+}
+
+/** Path parameters: a value of the wrong shape is DRF's bare 404, as a failed lookup would be. */
+export const validateParam = <T extends z.ZodType>(schema: T) =>
+  zValidator("param", schema, (result) => {
+    if (!result.success) throw notFound();
+  });
+
+export const validateQuery = <T extends z.ZodType>(schema: T) =>
+  zValidator("query", schema, (result) => {
+    if (!result.success) throw drfValidationError(result.error, result.data);
+  });

@@ -1,0 +1,54 @@
+import { createInsertSchema } from "drizzle-zod";
+import { z } from "zod";
+import { type User, users } from "../db/schema";
+import { MAX_PASSWORD_LENGTH } from "../services/password-policy";
+
+const columns = createInsertSchema(users).shape;
+
+// Django's UnicodeUsernameValidator: letters, digits and @/./+/-/_ only.
+export const username = columns.username
+  .trim()
+  .min(1)
+  .regex(
+    /^[\p{L}\p{N}_.@+-]+$/u,
+    "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
+  );
+
+/** Passwords are checked byte for byte: never trimmed, never truncated, only bounded. */
+export const password = z.string().min(1).max(MAX_PASSWORD_LENGTH);
+
+// Django's EmailField: optional (blank allowed), well-formed when given.
+const email = z.union([z.literal(""), z.email()]);
+const name = (column: typeof columns.firstName) => column.unwrap().trim();
+
+/** POST /api/register/. Anything else in the body (is_staff, is_superuser, id, ...) is ignored. */
+export const registerBody = z.object({
+  username,
+  email: z.string().trim().pipe(email).default(""),
+  password,
+  password_confirm: password,
+  first_name: name(columns.firstName).default(""),
+  last_name: name(columns.lastName).default(""),
+});
+
+/** The account as its owner (GET /api/users/me/) and staff see it: everything but the hash. */
+export const serializeUser = (user: User) => ({
+  id: user.id,
+  username: user.username,
+  email: user.email,
+  first_name: user.firstName,
+  last_name: user.lastName,
+  is_staff: user.isStaff,
+  is_active: user.isActive,
+  is_superuser: user.isSuperuser,
+  date_joined: user.dateJoined.toISOString(),
+  last_login: user.lastLogin?.toISOString() ?? null,
+});
+
+/** The `user` object of the registration response. */
+export const serializeNewUser = (user: User) => ({
+  username: user.username,
+  email: user.email,
+  first_name: user.firstName,
+  last_name: user.lastName,
+});

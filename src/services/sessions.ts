@@ -1,0 +1,36 @@
+import type { SQL } from "drizzle-orm";
+import { tokenFamilies } from "../db/schema";
+import type { Database } from "../env";
+import type { Config } from "../lib/config";
+import { issueTokenPair, newJti } from "./tokens";
+
+/** A login session (token family) about to start: its id, first refresh jti and absolute end. */
+export type NewSession = { id: string; jti: string; createdAt: Date; expiresAt: Date };
+
+export function newSession(config: Config): NewSession {
+  const now = Date.now();
+  return {
+    id: newJti(),
+    jti: newJti(),
+    createdAt: new Date(now),
+    expiresAt: new Date(now + config.sessionLifetime * 1000),
+  };
+}
+
+/**
+ * The session's row, unexecuted, so that callers batch it with the writes it belongs to (the new
+ * user, last_login) and nothing is left half-written. `userId` may be a subquery for a user
+ * inserted in the same batch.
+ */
+export const insertSession = (db: Database, session: NewSession, userId: number | SQL) =>
+  db.insert(tokenFamilies).values({
+    id: session.id,
+    userId,
+    currentJti: session.jti,
+    createdAt: session.createdAt,
+    expiresAt: session.expiresAt,
+  });
+
+/** The session's first refresh token and an access token minted from it. */
+export const sessionTokens = (config: Config, userId: number, session: NewSession) =>
+  issueTokenPair(config, userId, session, session.jti);

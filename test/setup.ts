@@ -1,0 +1,22 @@
+import { applyD1Migrations } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { MAX_PBKDF2_ITERATIONS } from "../src/services/passwords";
+
+// Production Workers refuse PBKDF2 above 100,000 iterations; local workerd does not. Every test runs
+// with production's rule, so code that asks for more fails here instead of on the first real login.
+const deriveBits = crypto.subtle.deriveBits.bind(crypto.subtle);
+crypto.subtle.deriveBits = (algorithm, baseKey, length) => {
+  if (typeof algorithm === "object" && algorithm.name === "PBKDF2") {
+    const { iterations } = algorithm as Pbkdf2Params;
+    if (iterations > MAX_PBKDF2_ITERATIONS) {
+      throw new DOMException(
+        `Pbkdf2 failed: iteration counts above 100000 are not supported (requested ${iterations}).`,
+        "NotSupportedError",
+      );
+    }
+  }
+  return deriveBits(algorithm, baseKey, length);
+};
+
+// Idempotent: setup files may run more than once per storage.
+await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
