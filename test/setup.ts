@@ -7,7 +7,7 @@ import { MAX_PBKDF2_ITERATIONS } from "../src/services/passwords";
 const deriveBits = crypto.subtle.deriveBits.bind(crypto.subtle);
 crypto.subtle.deriveBits = (algorithm, baseKey, length) => {
   if (typeof algorithm === "object" && algorithm.name === "PBKDF2") {
-    const { iterations } = algorithm as Pbkdf2Params;
+    const { iterations } = algorithm as { iterations: number };
     if (iterations > MAX_PBKDF2_ITERATIONS) {
       throw new DOMException(
         `Pbkdf2 failed: iteration counts above 100000 are not supported (requested ${iterations}).`,

@@ -14,8 +14,8 @@ describe("configuration", () => {
 
   it("refuses to run without a JWT secret, saying how to set one", () => {
     const { JWT_SECRET: _, ...rest } = vars;
-    expect(() => loadConfig(rest as Env)).toThrow(ConfigurationError);
-    expect(() => loadConfig(rest as Env)).toThrow(/JWT_SECRET is not set/);
+    expect(() => loadConfig(rest as unknown as Env)).toThrow(ConfigurationError);
+    expect(() => loadConfig(rest as unknown as Env)).toThrow(/JWT_SECRET is not set/);
   });
 
   it("refuses a secret shorter than 32 bytes", () => {
