@@ -59,12 +59,22 @@ function drfMessage(issue: z.core.$ZodIssue, data: unknown): string {
   }
 }
 
+const EMPTY_VALUE_MESSAGES = new Set([
+  "This field is required.",
+  "This field may not be null.",
+  "This field may not be blank.",
+]);
+
 /** zod's error as DRF's 400 body: `{"field": ["message", ...], "non_field_errors": [...]}`. */
 export function drfValidationError(error: z.core.$ZodError, data: unknown) {
   const errors: Record<string, string[]> = {};
   for (const issue of error.issues) {
     const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "non_field_errors";
-    (errors[key] ??= []).push(drfMessage(issue, data));
+    const messages = (errors[key] ??= []);
+    const message = drfMessage(issue, data);
+    // DRF stops at an empty value: a blank field is only "may not be blank", not also malformed.
+    if (EMPTY_VALUE_MESSAGES.has(message)) errors[key] = [message];
+    else if (!messages.some((m) => EMPTY_VALUE_MESSAGES.has(m))) messages.push(message);
   }
   return validationError(errors);
 }
@@ -74,11 +84,14 @@ export function drfValidationError(error: z.core.$ZodError, data: unknown) {
  * type is 415, malformed JSON is 400 "JSON parse error - ...".
  */
 async function readJsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  if (text === "") return {};
   const contentType = c.req.header("Content-Type") ?? "";
   const mediaType = contentType.split(";")[0]?.trim() ?? "";
-  if (!JSON_MEDIA_TYPE.test(mediaType)) throw unsupportedMediaType(contentType);
+  if (!JSON_MEDIA_TYPE.test(mediaType)) {
+    if ((await c.req.arrayBuffer()).byteLength === 0) return {};
+    throw unsupportedMediaType(contentType);
+  }
+  const text = await c.req.text();
+  if (text === "") return {};
   try {
     return JSON.parse(text);
   } catch (e) {
