@@ -53,6 +53,9 @@ export const tokenFamilies = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     currentJti: text("current_jti").notNull(),
+    /** The refresh token `currentJti` replaced, and when: tells a lost race from a replayed token. */
+    previousJti: text("previous_jti"),
+    rotatedAt: timestampMs("rotated_at"),
     createdAt: timestampMs("created_at").notNull(),
     /** Absolute end of the session: rotation never extends it. */
     expiresAt: timestampMs("expires_at").notNull(),

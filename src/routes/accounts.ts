@@ -5,20 +5,18 @@ import type { AppEnv } from "../env";
 import { isUniqueViolation } from "../lib/db-errors";
 import { nonFieldError, validationError } from "../lib/errors";
 import { validateJson } from "../lib/validate";
-import { AllowAny, permit } from "../middleware/permissions";
-import { registerBody, serializeNewUser } from "../schemas/users";
-import { hashPassword } from "../services/passwords";
+import { AllowAny, IsAuthenticated, permit } from "../middleware/permissions";
+import { passwordChangeBody, registerBody, serializeNewUser } from "../schemas/users";
+import { hashPassword, verifyPassword } from "../services/passwords";
 import { passwordProblems } from "../services/password-policy";
+import { revokeAllSessions } from "../services/refresh-tokens";
 import { insertSession, newSession, sessionTokens } from "../services/sessions";
 
-const usernameTaken = () => validationError({ username: ["A user with that username already exists."] });
+const USERNAME_TAKEN = "A user with that username already exists.";
 
-/** Registration: the tutorial's RegisterView (CreateAPIView, AllowAny) answering with a token pair. */
-export const accountRoutes = new Hono<AppEnv>().post(
-  "/register/",
-  permit([AllowAny]),
-  validateJson(registerBody),
-  async (c) => {
+/** Registration (the tutorial's RegisterView, answering with a token pair) and password change. */
+export const accountRoutes = new Hono<AppEnv>()
+  .post("/register/", permit([AllowAny]), validateJson(registerBody), async (c) => {
     const { db, config } = c.var;
     const body = c.req.valid("json");
 
@@ -27,7 +25,7 @@ export const accountRoutes = new Hono<AppEnv>().post(
     const problems = passwordProblems(body.password, body.username);
     if (problems.length > 0) errors.password = problems;
     const existing = await db.select({ id: users.id }).from(users).where(eq(users.username, body.username)).get();
-    if (existing) errors.username = ["A user with that username already exists."];
+    if (existing) errors.username = [USERNAME_TAKEN];
     if (Object.keys(errors).length > 0) throw validationError(errors);
     // Object-level validate() runs only once every field is valid.
     if (body.password !== body.password_confirm) throw nonFieldError("Passwords don't match");
@@ -51,11 +49,33 @@ export const accountRoutes = new Hono<AppEnv>().post(
       ]);
     } catch (e) {
       // Lost a race with another registration of the same username.
-      if (isUniqueViolation(e, "users.username")) throw usernameTaken();
+      if (isUniqueViolation(e, "users.username")) throw validationError({ username: [USERNAME_TAKEN] });
       throw e;
     }
     const tokens = await sessionTokens(config, created!.id, session);
     c.header("Cache-Control", "no-store");
     return c.json({ user: serializeNewUser(created!), refresh: tokens.refresh, access: tokens.access }, 201);
-  },
-);
+  })
+  .post("/password/change/", permit([IsAuthenticated]), validateJson(passwordChangeBody), async (c) => {
+    const { db, config, user } = c.var;
+    const body = c.req.valid("json");
+    if (!(await verifyPassword(body.old_password, user.password))) {
+      throw validationError({ old_password: ["Your old password was entered incorrectly. Please enter it again."] });
+    }
+    const problems = passwordProblems(body.new_password, user.username);
+    if (problems.length > 0) throw validationError({ new_password: problems });
+    if (body.new_password !== body.new_password_confirm) throw nonFieldError("Passwords don't match");
+
+    // Every session ends — a thief holding any of them is out — and the caller gets a fresh one.
+    const session = newSession(config);
+    const [, tokens] = await Promise.all([
+      db.batch([
+        db.update(users).set({ password: await hashPassword(body.new_password) }).where(eq(users.id, user.id)),
+        revokeAllSessions(db, user.id, session.createdAt),
+        insertSession(db, session, user.id),
+      ]),
+      sessionTokens(config, user.id, session),
+    ]);
+    c.header("Cache-Control", "no-store");
+    return c.json({ detail: "Password updated successfully.", refresh: tokens.refresh, access: tokens.access });
+  });

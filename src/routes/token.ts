@@ -1,14 +1,21 @@
 import { eq } from "drizzle-orm";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { users } from "../db/schema";
 import type { AppEnv } from "../env";
-import { authenticationFailed, tokenNotValid } from "../lib/errors";
+import { authenticationFailed, nonFieldError, tokenNotValid } from "../lib/errors";
 import { validateJson } from "../lib/validate";
 import { AllowAny, permit } from "../middleware/permissions";
-import { obtainBody, verifyBody } from "../schemas/token";
+import { obtainBody, refreshBody, verifyBody } from "../schemas/token";
 import { burnOneDerivation, verifyPassword } from "../services/passwords";
 import { insertSession, newSession, sessionTokens } from "../services/sessions";
-import { decodeToken, TokenError } from "../services/tokens";
+import {
+  blacklistInKv,
+  isRevoked,
+  RefreshRefused,
+  revokeSession,
+  rotateRefreshToken,
+} from "../services/refresh-tokens";
+import { decodeToken, type TokenClaims, TokenError } from "../services/tokens";
 
 // One message for a wrong password, an unknown user and an inactive user, so none can be told apart.
 const noActiveAccount = () => authenticationFailed("No active account found with the given credentials");
@@ -22,6 +29,24 @@ export async function decodeOrReject(...args: Parameters<typeof decodeToken>) {
     throw e;
   }
 }
+
+/** A signed, unexpired refresh token's claims; an access token here is "Token has wrong type". */
+const refreshClaims = (c: Context<AppEnv>, raw: string) => decodeOrReject(c.var.config, raw, "refresh");
+
+/** RefreshRefused → simplejwt's 401 bodies: an account problem has no code, a token problem does. */
+async function orRefused<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    if (!(e instanceof RefreshRefused)) throw e;
+    if (e.message === "No active account found for the given token.") throw authenticationFailed(e.message);
+    throw tokenNotValid(e.message);
+  }
+}
+
+/** KV mirrors refused jtis after the response: nothing depends on it being written in time. */
+const mirrorToKv = (c: Context<AppEnv>, claims: TokenClaims) =>
+  c.executionCtx.waitUntil(blacklistInKv(c.env.BLACKLIST, claims));
 
 /** simplejwt's token views. Like them, they ignore the Authorization header (no authentication). */
 export const tokenRoutes = new Hono<AppEnv>()
@@ -51,7 +76,21 @@ export const tokenRoutes = new Hono<AppEnv>()
     ]);
     return c.json({ refresh: tokens.refresh, access: tokens.access });
   })
+  .post("/refresh/", permit([AllowAny]), validateJson(refreshBody), async (c) => {
+    const claims = await refreshClaims(c, c.req.valid("json").refresh);
+    const tokens = await orRefused(rotateRefreshToken(c.var.db, c.var.config, claims));
+    mirrorToKv(c, claims);
+    return c.json({ access: tokens.access, refresh: tokens.refresh });
+  })
   .post("/verify/", permit([AllowAny]), validateJson(verifyBody), async (c) => {
-    await decodeOrReject(c.var.config, c.req.valid("json").token, null);
+    const claims = await decodeOrReject(c.var.config, c.req.valid("json").token, null);
+    // simplejwt answers a blacklisted token here with a 400 validation error, not a 401.
+    if (await isRevoked(c.var.db, c.env.BLACKLIST, claims)) throw nonFieldError("Token is blacklisted");
+    return c.json({});
+  })
+  .post("/blacklist/", permit([AllowAny]), validateJson(refreshBody), async (c) => {
+    const claims = await refreshClaims(c, c.req.valid("json").refresh);
+    await orRefused(revokeSession(c.var.db, claims));
+    mirrorToKv(c, claims);
     return c.json({});
   });

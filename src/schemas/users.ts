@@ -52,3 +52,10 @@ export const serializeNewUser = (user: User) => ({
   first_name: user.firstName,
   last_name: user.lastName,
 });
+
+/** POST /api/password/change/. */
+export const passwordChangeBody = z.object({
+  old_password: password,
+  new_password: password,
+  new_password_confirm: password,
+});

@@ -1,0 +1,120 @@
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { tokenFamilies, users } from "../db/schema";
+import type { Database } from "../env";
+import type { Config } from "../lib/config";
+import { issueTokenPair, newJti, type TokenClaims, type TokenPair } from "./tokens";
+
+// D1 (one primary, no read replicas: every query here is strongly consistent) decides whether a
+// refresh token may be used; KV only mirrors what D1 already refused, for cheap global reads.
+
+/**
+ * How long after a rotation the token it replaced counts as a lost race (several tabs refreshing at
+ * once, a retried request) rather than a replay: it is refused, but the session is not revoked.
+ */
+export const CONCURRENT_REFRESH_WINDOW_MS = 10_000;
+
+/** KV refuses TTLs under 60 s. */
+const KV_MIN_TTL = 60;
+
+/** Why a refresh token was refused. `message` is simplejwt's detail. */
+export class RefreshRefused extends Error {
+  constructor(
+    message: "Token is blacklisted" | "Token is expired" | "No active account found for the given token.",
+  ) {
+    super(message);
+  }
+}
+
+const familyIs = (claims: TokenClaims) =>
+  and(eq(tokenFamilies.id, claims.fam), eq(tokenFamilies.userId, Number(claims.user_id)));
+
+/**
+ * Rotates a refresh token: one conditional UPDATE on the family row that succeeds only if the token
+ * is still the family's current one, the session is live and the user active. Of any number of
+ * concurrent calls with one token exactly one can match, so exactly one child is ever minted.
+ */
+export async function rotateRefreshToken(db: Database, config: Config, claims: TokenClaims): Promise<TokenPair> {
+  const now = new Date();
+  const childJti = newJti();
+  const rotated = await db
+    .update(tokenFamilies)
+    .set({ currentJti: childJti, previousJti: claims.jti, rotatedAt: now })
+    .where(
+      and(
+        familyIs(claims),
+        eq(tokenFamilies.currentJti, claims.jti),
+        isNull(tokenFamilies.revokedAt),
+        gt(tokenFamilies.expiresAt, now),
+        sql`exists (select 1 from ${users} where ${users.id} = ${tokenFamilies.userId} and ${users.isActive} = 1)`,
+      ),
+    )
+    .returning({ expiresAt: tokenFamilies.expiresAt })
+    .get();
+  if (!rotated) throw await refusal(db, claims, now);
+  return issueTokenPair(config, Number(claims.user_id), { id: claims.fam, expiresAt: rotated.expiresAt }, childJti);
+}
+
+/** Logout: ends the refresh token's session, which also refuses every access token minted in it. */
+export async function revokeSession(db: Database, claims: TokenClaims): Promise<void> {
+  const now = new Date();
+  const revoked = await db
+    .update(tokenFamilies)
+    .set({ revokedAt: now })
+    .where(and(familyIs(claims), eq(tokenFamilies.currentJti, claims.jti), isNull(tokenFamilies.revokedAt)))
+    .returning({ id: tokenFamilies.id })
+    .get();
+  if (!revoked) throw await refusal(db, claims, now);
+}
+
+/** Password change: every session of the user ends. Returned unexecuted, for the caller's batch. */
+export const revokeAllSessions = (db: Database, userId: number, now = new Date()) =>
+  db
+    .update(tokenFamilies)
+    .set({ revokedAt: now })
+    .where(and(eq(tokenFamilies.userId, userId), isNull(tokenFamilies.revokedAt)));
+
+/**
+ * Why D1 refused the token, in simplejwt's words. A token that was already rotated away is a
+ * replay (RFC 9700 §4.14.2): the whole family is revoked, the newest token included, unless it is
+ * the token replaced moments ago (a lost race, see CONCURRENT_REFRESH_WINDOW_MS).
+ */
+async function refusal(db: Database, claims: TokenClaims, now: Date): Promise<RefreshRefused> {
+  const row = await db
+    .select({ isActive: users.isActive, family: tokenFamilies })
+    .from(users)
+    .leftJoin(tokenFamilies, familyIs(claims))
+    .where(eq(users.id, Number(claims.user_id)))
+    .get();
+  if (!row?.isActive) return new RefreshRefused("No active account found for the given token.");
+  const family = row.family;
+  if (!family || family.revokedAt) return new RefreshRefused("Token is blacklisted");
+  if (family.currentJti !== claims.jti) {
+    const lostRace =
+      family.previousJti === claims.jti &&
+      family.rotatedAt !== null &&
+      now.getTime() - family.rotatedAt.getTime() < CONCURRENT_REFRESH_WINDOW_MS;
+    if (!lostRace) {
+      await db.update(tokenFamilies).set({ revokedAt: now }).where(eq(tokenFamilies.id, family.id));
+    }
+    return new RefreshRefused("Token is blacklisted");
+  }
+  return new RefreshRefused("Token is expired"); // the session outlived its absolute lifetime
+}
+
+/** Whether a token (access or refresh) belongs to an ended session or, for refresh, was rotated away. */
+export async function isRevoked(db: Database, blacklist: KVNamespace, claims: TokenClaims): Promise<boolean> {
+  if ((await blacklist.get(claims.jti)) !== null) return true;
+  const family = await db
+    .select({ currentJti: tokenFamilies.currentJti, revokedAt: tokenFamilies.revokedAt })
+    .from(tokenFamilies)
+    .where(familyIs(claims))
+    .get();
+  if (!family || family.revokedAt) return true;
+  return claims.token_type === "refresh" && family.currentJti !== claims.jti;
+}
+
+/** Mirrors a refused jti into KV for the rest of its life, as simplejwt's blacklist table would hold it. */
+export function blacklistInKv(blacklist: KVNamespace, claims: TokenClaims): Promise<void> {
+  const ttl = Math.max(KV_MIN_TTL, claims.exp - Math.floor(Date.now() / 1000));
+  return blacklist.put(claims.jti, JSON.stringify({ fam: claims.fam, exp: claims.exp }), { expirationTtl: ttl });
+}
