@@ -1,7 +1,6 @@
-import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import * as schema from "./db/schema";
+import { database } from "./db/client";
 import type { AppEnv } from "./env";
 import { allowedMethods } from "./lib/allowed-methods";
 import { loadConfig } from "./lib/config";
@@ -27,7 +26,7 @@ export function createApp() {
 
   app.use(async (c, next) => {
     c.set("config", loadConfig(c.env));
-    c.set("db", drizzle(c.env.DB, { schema }));
+    c.set("db", database(c.env.DB));
     await next();
     // DRF puts Allow on every response of a view, errors included.
     const allow = allowFor(c.req.path);
