@@ -1,3 +1,5 @@
 import { createApp } from "./app";
 
+export { RateLimiter } from "./durable-objects/rate-limiter";
+
 export default createApp();

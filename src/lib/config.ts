@@ -1,10 +1,77 @@
 import { z } from "zod";
+import {
+  isRouteThrottle,
+  isThrottleScope,
+  parseRate,
+  type Rate,
+  RateSyntaxError,
+  type RouteThrottle,
+  THROTTLE_SCOPES,
+  type ThrottleScope,
+} from "../services/throttle-rates";
 
 const seconds = (name: string) =>
   z.coerce
     .number({ error: `${name} must be a number of seconds` })
     .int(`${name} must be a whole number of seconds`)
     .positive(`${name} must be positive`);
+
+// wrangler.toml gives structured vars (arrays, tables); `--var` and the dashboard give strings: take JSON text too.
+// Text that is not JSON is left as it is, for the schema to refuse with its own message.
+const structured = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => {
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  }, schema);
+
+const throttleClasses = structured(
+  z.array(z.string(), { error: 'DEFAULT_THROTTLE_CLASSES must be a list of throttle names, e.g. ["anon", "user"]' }),
+).transform((names, ctx) => {
+  for (const name of names) {
+    if (!isRouteThrottle(name)) ctx.addIssue(`DEFAULT_THROTTLE_CLASSES: unknown throttle "${name}"`);
+  }
+  return names as RouteThrottle[];
+});
+
+const throttleRates = structured(
+  z.record(z.string(), z.string().nullable(), {
+    error: 'DEFAULT_THROTTLE_RATES must map each scope to "<count>/<period>" or null',
+  }),
+).transform((map, ctx) => {
+  const rates = {} as Record<ThrottleScope, Rate | null>;
+  for (const name of Object.keys(map)) {
+    if (!isThrottleScope(name)) {
+      ctx.addIssue(`DEFAULT_THROTTLE_RATES: unknown scope "${name}" (known: ${THROTTLE_SCOPES.join(", ")})`);
+    }
+  }
+  for (const scope of THROTTLE_SCOPES) {
+    const rate = map[scope];
+    // DRF's ImproperlyConfigured wording, plus how to fix it.
+    if (rate === undefined) {
+      ctx.addIssue(
+        `No default throttle rate set for '${scope}' scope: add it to DEFAULT_THROTTLE_RATES (null disables it)`,
+      );
+      continue;
+    }
+    try {
+      rates[scope] = rate === null ? null : parseRate(rate);
+    } catch (e) {
+      if (!(e instanceof RateSyntaxError)) throw e;
+      ctx.addIssue(`DEFAULT_THROTTLE_RATES.${scope}: ${e.message}`);
+    }
+  }
+  return rates;
+});
+
+const numProxiesProblem = "NUM_PROXIES must be a whole number of proxies (or unset to use CF-Connecting-IP only)";
+const numProxies = z
+  .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: numProxiesProblem })
+  .pipe(z.number().int(numProxiesProblem).nonnegative(numProxiesProblem))
+  .optional();
 
 const configSchema = z.object({
   JWT_SECRET: z
@@ -14,6 +81,9 @@ const configSchema = z.object({
   ACCESS_TOKEN_LIFETIME: seconds("ACCESS_TOKEN_LIFETIME"),
   REFRESH_TOKEN_LIFETIME: seconds("REFRESH_TOKEN_LIFETIME"),
   SESSION_LIFETIME: seconds("SESSION_LIFETIME"),
+  DEFAULT_THROTTLE_CLASSES: throttleClasses,
+  DEFAULT_THROTTLE_RATES: throttleRates,
+  NUM_PROXIES: numProxies,
 });
 
 export type Config = {
@@ -21,6 +91,12 @@ export type Config = {
   accessTokenLifetime: number;
   refreshTokenLifetime: number;
   sessionLifetime: number;
+  /** DRF's DEFAULT_THROTTLE_CLASSES: the throttles of a route that names none. */
+  throttleClasses: readonly RouteThrottle[];
+  /** DRF's DEFAULT_THROTTLE_RATES, parsed; null switches a scope off (DRF's rate None). */
+  throttleRates: Readonly<Record<ThrottleScope, Rate | null>>;
+  /** DRF's NUM_PROXIES; null (unset) keys clients by CF-Connecting-IP alone. */
+  numProxies: number | null;
 };
 
 export class ConfigurationError extends Error {
@@ -44,6 +120,9 @@ export function loadConfig(env: Env): Config {
     accessTokenLifetime: vars.ACCESS_TOKEN_LIFETIME,
     refreshTokenLifetime: vars.REFRESH_TOKEN_LIFETIME,
     sessionLifetime: vars.SESSION_LIFETIME,
+    throttleClasses: vars.DEFAULT_THROTTLE_CLASSES,
+    throttleRates: vars.DEFAULT_THROTTLE_RATES,
+    numProxies: vars.NUM_PROXIES ?? null,
   };
   cache.set(env, config);
   return config;

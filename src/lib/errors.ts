@@ -52,8 +52,12 @@ export const payloadTooLarge = () => new ApiError(413, { detail: "Request body i
 
 export const serviceUnavailable = (detail: string) => new ApiError(503, { detail });
 
-/** DRF's Throttled: "1 second" singular, Retry-After the same whole number. */
-export const throttled = (waitSeconds: number, headers: Record<string, string> = {}) => {
+/**
+ * DRF's Throttled: "1 second" singular, Retry-After the same whole number. A null wait (DRF's
+ * wait() returning None, e.g. after a rate was lowered below the logged history) has neither.
+ */
+export const throttled = (waitSeconds: number | null, headers: Record<string, string> = {}) => {
+  if (waitSeconds === null) return new ApiError(429, { detail: "Request was throttled." }, headers);
   const wait = Math.max(1, Math.ceil(waitSeconds));
   const unit = wait === 1 ? "second" : "seconds";
   return new ApiError(

@@ -5,6 +5,7 @@ import type { AppEnv } from "../env";
 import { authenticationFailed, nonFieldError, tokenNotValid } from "../lib/errors";
 import { validateJson } from "../lib/validate";
 import { AllowAny, permit } from "../middleware/permissions";
+import { checkLoginThrottle, forgiveLoginAttempt } from "../middleware/throttle";
 import { obtainBody, refreshBody, verifyBody } from "../schemas/token";
 import { burnOneDerivation, verifyPassword } from "../services/passwords";
 import { insertSession, newSession, sessionTokens } from "../services/sessions";
@@ -58,6 +59,8 @@ export const tokenRoutes = new Hono<AppEnv>()
   .post("/", permit([AllowAny]), validateJson(obtainBody), async (c) => {
     const { db, config } = c.var;
     const { username, password } = c.req.valid("json");
+    // Failed logins per username (429, or 503 without the limiter) before any password hashing.
+    const attempt = await checkLoginThrottle(c, username);
     const user = await db.select().from(users).where(eq(users.username, username)).get();
     if (!user) {
       await burnOneDerivation(password);
@@ -65,6 +68,7 @@ export const tokenRoutes = new Hono<AppEnv>()
     }
     const passwordOk = await verifyPassword(password, user.password);
     if (!passwordOk || !user.isActive) throw noActiveAccount();
+    await forgiveLoginAttempt(c, attempt);
 
     const session = newSession(config);
     const [, tokens] = await Promise.all([

@@ -1,0 +1,93 @@
+import { DurableObject } from "cloudflare:workers";
+import { judge, type LogSummary, type ThrottleWindow, type Verdict, windowStart } from "../services/sliding-log";
+
+/**
+ * One rate-limit identity ("ip:…", "user:…", "login:…"), addressed with idFromName: never a global
+ * object. It keeps DRF's sliding log — the timestamps of admitted requests, per scope — in its
+ * SQLite storage, so an eviction or restart does not hand out a fresh daily quota.
+ *
+ * Every method does its reads and writes with synchronous SQL and no await in between: the object
+ * runs one call at a time, so concurrent requests for one identity are counted exactly.
+ */
+export class RateLimiter extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  // deleteAll() drops the table too, so it is (re)created lazily rather than once in the constructor.
+  private hasTable = false;
+  private cleanupScheduled = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+  }
+
+  /**
+   * Evaluates every window against the request arriving at `now` (ms; the caller's clock, so tests
+   * control time). Each window decides on its own and logs the request only if it admits it: as in
+   * DRF, throttles that pass count a request that another throttle refuses.
+   */
+  async hit(windows: readonly ThrottleWindow[], now: number): Promise<Verdict[]> {
+    this.ensureTable();
+    const verdicts = windows.map((window) => {
+      this.sql.exec("DELETE FROM hits WHERE scope = ? AND at <= ?", window.scope, windowStart(window, now));
+      const verdict = judge(window, this.summary(window.scope), now);
+      if (verdict.allowed) {
+        const expiresAt = now + window.durationMs;
+        this.sql.exec("INSERT INTO hits (scope, at, expires_at) VALUES (?, ?, ?)", window.scope, now, expiresAt);
+      }
+      return verdict;
+    });
+    await this.scheduleCleanup();
+    return verdicts;
+  }
+
+  /** Takes back one request logged at `at` (a login attempt that turned out not to be a failure). */
+  forget(scope: string, at: number): void {
+    this.ensureTable();
+    const oneRow = "SELECT rowid FROM hits WHERE scope = ? AND at = ? LIMIT 1";
+    this.sql.exec(`DELETE FROM hits WHERE rowid = (${oneRow})`, scope, at);
+  }
+
+  /** Once every logged request has left its window, the object's storage is deleted altogether. */
+  override async alarm(): Promise<void> {
+    this.ensureTable();
+    this.sql.exec("DELETE FROM hits WHERE expires_at <= ?", Date.now());
+    const last = this.lastExpiry();
+    if (last === null) {
+      this.hasTable = false;
+      this.cleanupScheduled = false;
+      await this.ctx.storage.deleteAll();
+    } else {
+      await this.ctx.storage.setAlarm(last);
+    }
+  }
+
+  private ensureTable(): void {
+    if (this.hasTable) return;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS hits (
+      scope TEXT NOT NULL,
+      at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL
+    )`);
+    this.sql.exec("CREATE INDEX IF NOT EXISTS hits_scope_at ON hits (scope, at)");
+    this.hasTable = true;
+  }
+
+  private summary(scope: string): LogSummary {
+    return this.sql
+      .exec<LogSummary>("SELECT count(*) AS count, min(at) AS oldest FROM hits WHERE scope = ?", scope)
+      .one();
+  }
+
+  private lastExpiry(): number | null {
+    return this.sql.exec<{ last: number | null }>("SELECT max(expires_at) AS last FROM hits").one().last;
+  }
+
+  // DRF's cache entries expire after their window; here one alarm per object clears what has
+  // expired, set for when the newest entry expires (later entries move it on when it fires).
+  private async scheduleCleanup(): Promise<void> {
+    if (this.cleanupScheduled) return;
+    const last = this.lastExpiry();
+    if (last !== null && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(last);
+    this.cleanupScheduled = true;
+  }
+}

@@ -1,0 +1,17 @@
+import type { Verdict } from "./sliding-log";
+
+const seconds = (ms: number) => Math.ceil(ms / 1000);
+
+/**
+ * draft-ietf-httpapi-ratelimit-headers (-08 to -11): structured-field lists, one item per policy,
+ * named by throttle scope. `t` (the effective window) is the time until the oldest logged request
+ * leaves the sliding window: until then the client can use no more than `r` requests. For a
+ * policy at r=0 it is therefore the same number as DRF's Retry-After.
+ */
+export function rateLimitHeaders(verdicts: readonly Verdict[]): Record<string, string> {
+  if (verdicts.length === 0) return {};
+  return {
+    "RateLimit-Policy": verdicts.map((v) => `"${v.scope}";q=${v.limit};w=${seconds(v.durationMs)}`).join(", "),
+    RateLimit: verdicts.map((v) => `"${v.scope}";r=${v.remaining};t=${seconds(v.resetMs)}`).join(", "),
+  };
+}

@@ -1,0 +1,32 @@
+/** Every throttle scope the API knows; a rate must be configured for each (null switches one off). */
+export const THROTTLE_SCOPES = ["anon", "user", "burst", "sustained", "uploads", "login", "book_create"] as const;
+export type ThrottleScope = (typeof THROTTLE_SCOPES)[number];
+
+export const isThrottleScope = (name: string): name is ThrottleScope =>
+  (THROTTLE_SCOPES as readonly string[]).includes(name);
+
+/** The throttles a route (or DEFAULT_THROTTLE_CLASSES) can name; `login` guards the token view itself. */
+export type RouteThrottle = Exclude<ThrottleScope, "login">;
+export const isRouteThrottle = (name: string): name is RouteThrottle => name !== "login" && isThrottleScope(name);
+
+/** A sliding-log window: at most `limit` admitted requests within any `durationMs`. */
+export type Rate = { limit: number; durationMs: number };
+
+// DRF's parse_rate reads only the first letter of the period: "5/d", "5/day" and "5/dxyz" are all a day.
+const PERIOD_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+export class RateSyntaxError extends Error {}
+
+/** DRF's SimpleRateThrottle.parse_rate: "<count>/<period>"; anything else (e.g. "5/10m") is refused. */
+export function parseRate(rate: string): Rate {
+  const parts = rate.split("/");
+  const [count, period] = parts;
+  if (parts.length !== 2 || !/^\d+$/.test(count!)) {
+    throw new RateSyntaxError(`"${rate}" is not a rate: write "<number>/<period>", e.g. "100/hour"`);
+  }
+  const seconds = PERIOD_SECONDS[period!.charAt(0)];
+  if (seconds === undefined) {
+    throw new RateSyntaxError(`"${rate}" has no period: it must start with s, m, h or d (e.g. "100/hour")`);
+  }
+  return { limit: Number(count), durationMs: seconds * 1000 };
+}
