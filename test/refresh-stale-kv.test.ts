@@ -37,7 +37,11 @@ async function call(method: string, path: string, body?: unknown, token?: string
   const headers: Record<string, string> = { "CF-Connecting-IP": randomIp(), "Content-Type": "application/json" };
   if (token) headers.Authorization = `Bearer ${token}`;
   const ctx = createExecutionContext();
-  const request = new Request(`http://api.test${path}`, { method, headers, body: body && JSON.stringify(body) });
+  const request = new Request(`http://api.test${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const res = await worker.fetch(request, staleEnv, ctx);
   await waitOnExecutionContext(ctx);
   return res;

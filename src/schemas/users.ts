@@ -2,6 +2,7 @@ import { createInsertSchema } from "drizzle-zod";
 import { z } from "zod";
 import { type User, users } from "../db/schema";
 import { MAX_PASSWORD_LENGTH } from "../services/password-policy";
+import { booleanField } from "./fields";
 
 const columns = createInsertSchema(users).shape;
 
@@ -17,8 +18,9 @@ export const username = columns.username
 /** Passwords are checked byte for byte: never trimmed, never truncated, only bounded. */
 export const password = z.string().min(1).max(MAX_PASSWORD_LENGTH);
 
-// Django's EmailField: optional (blank allowed), well-formed when given.
-const email = z.union([z.literal(""), z.email()]);
+// Django's EmailField: optional (blank allowed), well-formed when given. "Well-formed" is the HTML
+// living standard's definition (what a browser's <input type=email> accepts), so `a@b.c` passes.
+const email = z.union([z.literal(""), z.email({ pattern: z.regexes.html5Email })]);
 const name = (column: typeof columns.firstName) => column.unwrap().trim();
 
 /** POST /api/register/. Anything else in the body (is_staff, is_superuser, id, ...) is ignored. */
@@ -44,6 +46,20 @@ export const serializeUser = (user: User) => ({
   date_joined: user.dateJoined.toISOString(),
   last_login: user.lastLogin?.toISOString() ?? null,
 });
+
+/**
+ * PATCH /api/users/<id>/ by staff: names, email, is_active and is_staff. Everything else in the body
+ * (id, username, password, is_superuser, dates) is dropped: granting superuser is left to createsuperuser.
+ */
+export const adminUserPatch = z
+  .object({
+    email: z.string().trim().pipe(email),
+    first_name: name(columns.firstName),
+    last_name: name(columns.lastName),
+    is_active: booleanField,
+    is_staff: booleanField,
+  })
+  .partial();
 
 /** The `user` object of the registration response. */
 export const serializeNewUser = (user: User) => ({

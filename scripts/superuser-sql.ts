@@ -1,0 +1,29 @@
+// The SQL createsuperuser runs. `wrangler d1 execute` takes SQL text with no bound parameters, so
+// every value goes in as a quoted literal. Kept free of imports so Node can load it as it is.
+
+/** A SQLite string literal: doubling single quotes is the only escaping a '...' literal needs. */
+export const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+export type NewSuperuser = { username: string; email: string; passwordHash: string; dateJoined: Date };
+
+/**
+ * A staff, superuser and active account, with date_joined in epoch milliseconds as the API writes
+ * it. A taken username inserts nothing: RETURNING then yields no row, and the script says so.
+ */
+export function insertSuperuserSql(user: NewSuperuser): string {
+  const values = [
+    sqlString(user.username),
+    sqlString(user.email),
+    sqlString(user.passwordHash),
+    "1, 1, 1",
+    String(user.dateJoined.getTime()),
+  ].join(", ");
+  return (
+    "INSERT INTO users (username, email, password, is_staff, is_superuser, is_active, date_joined) " +
+    `VALUES (${values}) ON CONFLICT(username) DO NOTHING RETURNING id;`
+  );
+}
+
+/** Whether `username` is taken: a SELECT returning one row with `taken` 0 or 1. */
+export const usernameTakenSql = (username: string) =>
+  `SELECT EXISTS (SELECT 1 FROM users WHERE username = ${sqlString(username)}) AS taken;`;

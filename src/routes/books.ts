@@ -1,0 +1,101 @@
+import { and, desc, eq, ne } from "drizzle-orm";
+import { Hono, type MiddlewareHandler } from "hono";
+import { createMiddleware } from "hono/factory";
+import { type Book, books, users } from "../db/schema";
+import type { AppEnv, Database } from "../env";
+import { isUniqueViolation } from "../lib/db-errors";
+import { notFound, validationError } from "../lib/errors";
+import { validateJson } from "../lib/validate";
+import {
+  checkObjectPermission,
+  IsAuthenticated,
+  IsAuthenticatedOrReadOnly,
+  IsOwnerOrReadOnly,
+  permit,
+} from "../middleware/permissions";
+import { type BookInput, bookBody, bookPatch, bookValues, ISBN_TAKEN, serializeBook } from "../schemas/books";
+import { idParam } from "../schemas/fields";
+
+type BookRow = { book: Book; ownerUsername: string };
+type BookEnv = { Bindings: Env; Variables: AppEnv["Variables"] & { found: BookRow } };
+
+const isbnTaken = () => validationError({ isbn: [ISBN_TAKEN] });
+
+const withOwner = (db: Database) =>
+  db.select({ book: books, ownerUsername: users.username }).from(books).innerJoin(users, eq(users.id, books.ownerId));
+
+/** ModelSerializer's UniqueValidator: another book (not this one) already holds the isbn. */
+async function assertIsbnFree(db: Database, isbn: string | null | undefined, exceptId?: number) {
+  if (!isbn) return;
+  const clash = await db
+    .select({ id: books.id })
+    .from(books)
+    .where(exceptId === undefined ? eq(books.isbn, isbn) : and(eq(books.isbn, isbn), ne(books.id, exceptId)))
+    .get();
+  if (clash) throw isbnTaken();
+}
+
+/** Two writers can both pass the check above; the UNIQUE index decides, and the loser gets the same 400. */
+async function uniqueIsbn<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (e) {
+    if (isUniqueViolation(e, "books.isbn")) throw isbnTaken();
+    throw e;
+  }
+}
+
+/**
+ * DRF's get_object(): the book or 404 "No Book matches the given query.", then IsOwnerOrReadOnly
+ * (403). Both come before the body is read, so a bad body on someone else's book is still 403.
+ */
+const bookObject = createMiddleware<{ Variables: { found?: BookRow } } & AppEnv>(async (c, next) => {
+  const param = idParam.safeParse({ id: c.req.param("id") });
+  const found = param.success ? await withOwner(c.var.db).where(eq(books.id, param.data.id)).get() : undefined;
+  if (!found) throw notFound("Book");
+  checkObjectPermission(c, found.book, IsOwnerOrReadOnly);
+  c.set("found", found);
+  await next();
+  // Like permit(): the type records that handlers after this middleware always have the book.
+}) as MiddlewareHandler<BookEnv>;
+
+async function updateBook(db: Database, { book, ownerUsername }: BookRow, input: BookInput) {
+  await assertIsbnFree(db, input.isbn, book.id);
+  const [updated] = await uniqueIsbn(db.update(books).set(bookValues(input)).where(eq(books.id, book.id)).returning());
+  // Deleted by its owner between the lookup and this write.
+  if (!updated) throw notFound("Book");
+  return serializeBook(updated, ownerUsername);
+}
+
+/** The tutorial's BookViewSet: anyone reads, signed-in users create, only the owner changes or deletes. */
+export const bookRoutes = new Hono<AppEnv>()
+  .get("/", permit([IsAuthenticatedOrReadOnly]), async (c) => {
+    const rows = await withOwner(c.var.db).orderBy(desc(books.createdAt), desc(books.id));
+    return c.json(rows.map((r) => serializeBook(r.book, r.ownerUsername)));
+  })
+  // The tutorial's BookCreateThrottle (5/day per user) replaces the default throttles for create.
+  .post("/", permit([IsAuthenticated], { throttles: ["book_create"] }), validateJson(bookBody), async (c) => {
+    const { db, user } = c.var;
+    const input = c.req.valid("json");
+    await assertIsbnFree(db, input.isbn);
+    const [book] = await uniqueIsbn(
+      db
+        .insert(books)
+        .values({ ...bookValues(input), ownerId: user.id })
+        .returning(),
+    );
+    return c.json(serializeBook(book!, user.username), 201);
+  })
+  .get("/:id{[0-9]+}/", permit([IsAuthenticatedOrReadOnly]), bookObject, (c) =>
+    c.json(serializeBook(c.var.found.book, c.var.found.ownerUsername)),
+  )
+  .put("/:id{[0-9]+}/", permit([IsAuthenticatedOrReadOnly]), bookObject, validateJson(bookBody), async (c) =>
+    c.json(await updateBook(c.var.db, c.var.found, c.req.valid("json"))),
+  )
+  .patch("/:id{[0-9]+}/", permit([IsAuthenticatedOrReadOnly]), bookObject, validateJson(bookPatch), async (c) =>
+    c.json(await updateBook(c.var.db, c.var.found, c.req.valid("json"))),
+  )
+  .delete("/:id{[0-9]+}/", permit([IsAuthenticatedOrReadOnly]), bookObject, async (c) => {
+    await c.var.db.delete(books).where(eq(books.id, c.var.found.book.id));
+    return c.body(null, 204);
+  });

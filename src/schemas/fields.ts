@@ -1,0 +1,56 @@
+import { z } from "zod";
+
+// DRF serializer field types whose parsing differs from plain zod, shared by the resource schemas.
+
+/** URL ids: the route pattern admits only digits; anything past a safe integer matches no row. */
+export const idParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+/**
+ * DRF's CharField accepts numbers and stores their text; booleans, lists and objects are
+ * "Not a valid string.".
+ */
+export const charField = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (typeof value === "number" ? String(value) : value), schema);
+
+// DRF's BooleanField TRUE_VALUES / FALSE_VALUES.
+const TRUE_VALUES = new Set<unknown>(["t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1, true]);
+const FALSE_VALUES = new Set<unknown>(["f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0, false]);
+
+/** DRF's BooleanField: "yes", "on", 1, ... are booleans too; anything else is "Must be a valid boolean.". */
+export const booleanField = z.preprocess(
+  (value) => (TRUE_VALUES.has(value) ? true : FALSE_VALUES.has(value) ? false : value),
+  z.boolean(),
+);
+
+export const DATE_FORMAT_ERROR = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
+
+// Django's parse_date regex: month and day may have one digit.
+const DATE_PATTERN = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
+
+/** A calendar date as "YYYY-MM-DD", or null for text that is not one (including 2024-02-30). */
+export function parseIsoDate(text: string): string | null {
+  const match = DATE_PATTERN.exec(text);
+  if (!match) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  // Date rolls 2024-02-30 over to March; Python's date refuses it, and so do we.
+  if (year < 1 || date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    return null;
+  }
+  return `${match[1]}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+}
+
+/** DRF's DateField (ISO 8601): any value that is not a real date, strings or not, gets DRF's one message. */
+export const dateField = z.unknown().transform((value, ctx) => {
+  if (value === undefined || value === null) {
+    ctx.addIssue({ code: "custom", message: value === null ? "This field may not be null." : "This field is required." });
+    return z.NEVER;
+  }
+  const date = typeof value === "string" ? parseIsoDate(value) : null;
+  if (date === null) {
+    ctx.addIssue({ code: "custom", message: DATE_FORMAT_ERROR });
+    return z.NEVER;
+  }
+  return date;
+}).meta({ type: "string", format: "date" }); // for the OpenAPI document: its unknown input would read as "any value"

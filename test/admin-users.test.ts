@@ -1,0 +1,190 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, FORBIDDEN, get, login, makeStaff, post, registerUser, type TestUser, UNAUTHENTICATED } from "./helpers";
+import { authenticationFailures, type Case, permissionMatrix, type World } from "./permission-matrix";
+
+type UserJson = Record<string, unknown> & { id: number };
+
+const NOT_ALLOWED = (method: string) => ({ detail: `Method "${method}" not allowed.` });
+const NO_USER = { detail: "No User matches the given query." };
+
+const userRow = (id: number) => env.DB.prepare("SELECT * FROM users WHERE id = ?").bind(id).first();
+
+async function staffUser(): Promise<TestUser> {
+  const user = await registerUser();
+  await makeStaff(user.id);
+  return user;
+}
+
+const patch = (admin: TestUser, id: number, body: unknown) => call("PATCH", `/api/users/${id}/`, body, { token: admin.access });
+
+const listsTheAccount = (body: unknown, w: World) => {
+  const accounts = body as UserJson[];
+  expect(accounts.find((u) => u.id === w.owner.id)).toMatchObject({ username: w.owner.username, is_staff: false });
+  for (const account of accounts) expect(account).not.toHaveProperty("password");
+};
+const theAccount = (body: unknown, w: World) =>
+  expect(body).toEqual({
+    id: w.owner.id,
+    username: w.owner.username,
+    email: "",
+    first_name: "",
+    last_name: "",
+    is_staff: false,
+    is_active: true,
+    is_superuser: false,
+    date_joined: expect.any(String),
+    last_login: null,
+  });
+const promoted = (body: unknown, w: World) =>
+  expect(body).toMatchObject({ id: w.owner.id, first_name: "Changed", is_staff: true });
+
+const accounts = {
+  base: "/api/users/",
+  table: "users",
+  // The "row" is the owner's own account.
+  seed: async (owner: TestUser) => owner.id,
+  bodies: {
+    create: { username: "intruder", password: "correct horse battery staple" },
+    update: { first_name: "Changed", is_staff: true },
+    partial_update: { first_name: "Changed", is_staff: true },
+  },
+  isDeleted: (row: unknown) => row === null,
+};
+
+// IsAdminUser (is_staff): the account's own user is no better placed than anyone else. Accounts are
+// created by registration or createsuperuser and never deleted or replaced here, so POST, PUT and
+// DELETE are not routes at all: 405 for everyone. (DRF would check permissions first and answer
+// anonymous 401 / non-staff 403 there; the 405 reveals only which methods exist.)
+const matrix: Case[] = [
+  ["anonymous", "list", 401, UNAUTHENTICATED],
+  ["anonymous", "create", 405, NOT_ALLOWED("POST")],
+  ["anonymous", "retrieve", 401, UNAUTHENTICATED],
+  ["anonymous", "update", 405, NOT_ALLOWED("PUT")],
+  ["anonymous", "partial_update", 401, UNAUTHENTICATED],
+  ["anonymous", "delete", 405, NOT_ALLOWED("DELETE")],
+  ["owner", "list", 403, FORBIDDEN],
+  ["owner", "create", 405, NOT_ALLOWED("POST")],
+  ["owner", "retrieve", 403, FORBIDDEN],
+  ["owner", "update", 405, NOT_ALLOWED("PUT")],
+  ["owner", "partial_update", 403, FORBIDDEN],
+  ["owner", "delete", 405, NOT_ALLOWED("DELETE")],
+  ["other", "list", 403, FORBIDDEN],
+  ["other", "create", 405, NOT_ALLOWED("POST")],
+  ["other", "retrieve", 403, FORBIDDEN],
+  ["other", "update", 405, NOT_ALLOWED("PUT")],
+  ["other", "partial_update", 403, FORBIDDEN],
+  ["other", "delete", 405, NOT_ALLOWED("DELETE")],
+  ["staff", "list", 200, listsTheAccount],
+  ["staff", "create", 405, NOT_ALLOWED("POST")],
+  ["staff", "retrieve", 200, theAccount],
+  ["staff", "update", 405, NOT_ALLOWED("PUT")],
+  ["staff", "partial_update", 200, promoted],
+  ["staff", "delete", 405, NOT_ALLOWED("DELETE")],
+];
+
+permissionMatrix("admin users", accounts, matrix);
+authenticationFailures("admin users", "/api/users/");
+
+describe("admin users: listing", () => {
+  it("staff see every account, newest first, and never a password hash", async () => {
+    const admin = await staffUser();
+    const older = await registerUser();
+    const newer = await registerUser();
+    const res = await get("/api/users/", { token: admin.access });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toContain("pbkdf2");
+    const ids = (JSON.parse(text) as UserJson[]).map((u) => u.id);
+    expect(ids.indexOf(newer.id)).toBeLessThan(ids.indexOf(older.id));
+    expect(ids).toContain(admin.id);
+  });
+
+  it("a missing account is 404 for staff, but 403 for anyone else (permissions come first)", async () => {
+    const [admin, user] = await Promise.all([staffUser(), registerUser()]);
+    const missing = await get("/api/users/987654321/", { token: admin.access });
+    expect([missing.status, await missing.json()]).toEqual([404, NO_USER]);
+    const forbidden = await get("/api/users/987654321/", { token: user.access });
+    expect([forbidden.status, await forbidden.json()]).toEqual([403, FORBIDDEN]);
+  });
+});
+
+describe("admin users: changes", () => {
+  it("deactivating a user makes that user's next request 401 user_inactive; reactivating restores it", async () => {
+    const [admin, target] = await Promise.all([staffUser(), registerUser()]);
+    const res = await patch(admin, target.id, { is_active: false });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: target.id, is_active: false });
+
+    const next = await get("/api/users/me/", { token: target.access });
+    expect(next.status).toBe(401);
+    expect(await next.json()).toEqual({ detail: "User is inactive", code: "user_inactive" });
+    const relogin = await post("/api/token/", { username: target.username, password: target.password });
+    expect([relogin.status, await relogin.json()]).toEqual([401, { detail: "No active account found with the given credentials" }]);
+    const refresh = await post("/api/token/refresh/", { refresh: target.refresh });
+    expect(refresh.status).toBe(401);
+
+    await patch(admin, target.id, { is_active: "true" });
+    expect((await get("/api/users/me/", { token: target.access })).status).toBe(200);
+    await login(target.username, target.password);
+  });
+
+  it("granting is_staff opens the admin endpoints to that user", async () => {
+    const [admin, target] = await Promise.all([staffUser(), registerUser()]);
+    expect((await get("/api/users/", { token: target.access })).status).toBe(403);
+    expect((await patch(admin, target.id, { is_staff: true })).status).toBe(200);
+    expect((await get("/api/users/", { token: target.access })).status).toBe(200);
+  });
+
+  it("names and email change; username, password, is_superuser, id and dates in a body are ignored", async () => {
+    const [admin, target] = await Promise.all([staffUser(), registerUser()]);
+    const before = (await userRow(target.id))!;
+    const res = await patch(admin, target.id, {
+      first_name: "Ada",
+      last_name: "Lovelace",
+      email: "ada@example.com",
+      username: "root",
+      password: "pbkdf2_sha256$1$x$y",
+      is_superuser: true,
+      id: 1,
+      date_joined: "2000-01-01T00:00:00Z",
+      last_login: "2000-01-01T00:00:00Z",
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: target.id, username: target.username, is_superuser: false });
+    expect(await userRow(target.id)).toEqual({
+      ...before,
+      first_name: "Ada",
+      last_name: "Lovelace",
+      email: "ada@example.com",
+    });
+  });
+
+  it("an empty PATCH changes nothing", async () => {
+    const [admin, target] = await Promise.all([staffUser(), registerUser()]);
+    const before = await userRow(target.id);
+    const res = await patch(admin, target.id, {});
+    expect(res.status).toBe(200);
+    expect(await userRow(target.id)).toEqual(before);
+  });
+
+  it.each([
+    ["bad email", { email: "not-an-email" }, { email: ["Enter a valid email address."] }],
+    ["bad boolean", { is_active: "maybe" }, { is_active: ["Must be a valid boolean."] }],
+    ["null flag", { is_staff: null }, { is_staff: ["This field may not be null."] }],
+    ["long name", { first_name: "x".repeat(151) }, { first_name: ["Ensure this field has no more than 150 characters."] }],
+  ])("%s → 400 and nothing changes", async (_, body, errors) => {
+    const [admin, target] = await Promise.all([staffUser(), registerUser()]);
+    const before = await userRow(target.id);
+    const res = await patch(admin, target.id, body);
+    expect([res.status, await res.json()]).toEqual([400, errors]);
+    expect(await userRow(target.id)).toEqual(before);
+  });
+
+  it("a user cannot change their own flags through /api/users/me/ either", async () => {
+    const user = await registerUser();
+    const res = await call("PATCH", "/api/users/me/", { is_staff: true }, { token: user.access });
+    expect(res.status).toBe(405);
+    expect(await userRow(user.id)).toMatchObject({ is_staff: 0 });
+  });
+});

@@ -1,0 +1,57 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { insertSuperuserSql, usernameTakenSql } from "../scripts/superuser-sql";
+import { hashPassword, verifyPassword } from "../src/services/passwords";
+import { get, login, STRONG_PASSWORD, unique } from "./helpers";
+
+// scripts/createsuperuser.mjs hashes with src/services/passwords.ts and runs these statements through
+// `wrangler d1 execute`; here the same statements run against the test D1, and the account is then
+// used through the API.
+
+async function createSuperuser(username: string, email = "") {
+  const passwordHash = await hashPassword(STRONG_PASSWORD);
+  const sql = insertSuperuserSql({ username, email, passwordHash, dateJoined: new Date() });
+  return { passwordHash, rows: (await env.DB.prepare(sql).all<{ id: number }>()).results };
+}
+
+describe("createsuperuser", () => {
+  it("writes an active staff superuser that can log in and administer users", async () => {
+    const username = unique("admin");
+    const { passwordHash, rows } = await createSuperuser(username, "admin@example.com");
+    expect(rows).toEqual([{ id: expect.any(Number) }]);
+    expect(passwordHash).toMatch(/^pbkdf2_sha256\$100000\$[A-Za-z0-9]{24}\$[A-Za-z0-9+/]{43}=$/);
+    expect(await verifyPassword(STRONG_PASSWORD, passwordHash)).toBe(true);
+
+    const { access } = await login(username, STRONG_PASSWORD);
+    const me = await get("/api/users/me/", { token: access });
+    expect(await me.json()).toMatchObject({
+      username,
+      email: "admin@example.com",
+      is_staff: true,
+      is_superuser: true,
+      is_active: true,
+      date_joined: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
+    expect((await get("/api/users/", { token: access })).status).toBe(200);
+  });
+
+  it("quotes values: an apostrophe in the email is stored as typed, not run as SQL", async () => {
+    const username = unique("admin");
+    const email = "o'brien@example.com'); DROP TABLE users; --";
+    await createSuperuser(username, email);
+    const row = await env.DB.prepare("SELECT email FROM users WHERE username = ?").bind(username).first();
+    expect(row).toEqual({ email });
+  });
+
+  it("a taken username inserts nothing and returns no row; the check query sees it", async () => {
+    const username = unique("admin");
+    const free = await env.DB.prepare(usernameTakenSql(username)).first();
+    expect(free).toEqual({ taken: 0 });
+    const first = await createSuperuser(username);
+    const second = await createSuperuser(username);
+    expect(second.rows).toEqual([]);
+    expect(await env.DB.prepare(usernameTakenSql(username)).first()).toEqual({ taken: 1 });
+    const row = await env.DB.prepare("SELECT password FROM users WHERE username = ?").bind(username).first();
+    expect(row).toEqual({ password: first.passwordHash });
+  });
+});
