@@ -2,6 +2,7 @@ import { zValidator } from "@hono/zod-validator";
 import type { Context, MiddlewareHandler } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../env";
+import { describes } from "../openapi/annotations";
 import { notFound, parseError, unsupportedMediaType, validationError } from "./errors";
 
 /** The largest JSON body any endpoint reads; larger bodies are refused with 413 before parsing. */
@@ -108,22 +109,29 @@ type Validated<Target extends string, T extends z.ZodType> = {
 export function validateJson<T extends z.ZodType>(
   schema: T,
 ): MiddlewareHandler<AppEnv, string, Validated<"json", T>> {
-  return async (c, next) => {
+  const middleware: MiddlewareHandler<AppEnv, string, Validated<"json", T>> = async (c, next) => {
     const data = await readJsonBody(c);
     const result = await schema.safeParseAsync(data);
     if (!result.success) throw drfValidationError(result.error, data);
     c.req.addValidatedData("json", result.data as object);
     await next();
   };
+  return describes(middleware, { kind: "json", schema });
 }
 
 /** Path parameters: a value of the wrong shape is DRF's bare 404, as a failed lookup would be. */
 export const validateParam = <T extends z.ZodType>(schema: T) =>
-  zValidator("param", schema, (result) => {
-    if (!result.success) throw notFound();
-  });
+  describes(
+    zValidator("param", schema, (result) => {
+      if (!result.success) throw notFound();
+    }),
+    { kind: "param", schema },
+  );
 
 export const validateQuery = <T extends z.ZodType>(schema: T) =>
-  zValidator("query", schema, (result) => {
-    if (!result.success) throw drfValidationError(result.error, result.data);
-  });
+  describes(
+    zValidator("query", schema, (result) => {
+      if (!result.success) throw drfValidationError(result.error, result.data);
+    }),
+    { kind: "query", schema },
+  );

@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import type { User } from "../db/schema";
 import type { AppEnv, AuthedEnv } from "../env";
 import { notAuthenticated, permissionDenied } from "../lib/errors";
+import { describes } from "../openapi/annotations";
 import { applyThrottles, type ThrottleName } from "./throttle";
 
 // DRF's permission classes. `Authed` records, for the type checker, whether passing the check
@@ -40,11 +41,12 @@ export function permit<P extends Permission[]>(
   permissions: [...P],
   options: { throttles?: readonly ThrottleName[] } = {},
 ): MiddlewareHandler<EnvFor<P>> {
-  return createMiddleware<AppEnv>(async (c, next) => {
+  const middleware = createMiddleware<AppEnv>(async (c, next) => {
     if (!permissions.every((p) => p.hasPermission(c))) deny(c);
     await applyThrottles(c, options.throttles);
     await next();
   }) as MiddlewareHandler<EnvFor<P>>;
+  return describes(middleware, { kind: "permit", permissions, throttles: options.throttles });
 }
 
 /** An object-level rule, checked after the row is found (so a missing row is 404 before 403). */

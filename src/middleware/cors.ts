@@ -1,0 +1,90 @@
+import type { Context } from "hono";
+import { cors as honoCors } from "hono/cors";
+import { createMiddleware } from "hono/factory";
+import { z } from "zod";
+import type { AppEnv } from "../env";
+import { ConfigurationError } from "../lib/config";
+
+/** What a browser script may send besides CORS-safelisted headers. */
+export const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type"];
+/** What a browser script may read besides CORS-safelisted headers: how long it is throttled for. */
+export const CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy"];
+/** Seconds a browser may reuse a preflight answer (Chromium caps it at 7200). */
+export const CORS_MAX_AGE = 7200;
+
+// An origin exactly as a browser sends it: scheme://host[:port], lowercase, no path, no trailing slash.
+// "null" (sandboxed frames, file: pages: anyone can produce it) is refused, not just never matched;
+// so are wildcards, which would otherwise sit in the list looking as if they matched something.
+const origin = z
+  .string()
+  .refine((text) => !text.includes("*"), "is a wildcard: list every origin, they are compared exactly")
+  .refine((text) => {
+    try {
+      const url = new URL(text);
+      return (url.protocol === "https:" || url.protocol === "http:") && url.origin === text;
+    } catch {
+      return false;
+    }
+  }, "is not an origin: write scheme://host[:port] with nothing after it, e.g. https://app.example.com");
+
+const originList = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    const origins = new Set<string>();
+    for (const item of (text ?? "").split(",").map((o) => o.trim()).filter(Boolean)) {
+      const parsed = origin.safeParse(item);
+      if (parsed.success) origins.add(parsed.data);
+      else ctx.addIssue(`CORS_ALLOWED_ORIGINS: "${item}" ${parsed.error.issues[0]?.message}`);
+    }
+    return origins;
+  });
+
+// Parsed once per env object, as loadConfig does: vars cannot change while an isolate lives.
+const cache = new WeakMap<object, ReadonlySet<string>>();
+
+/** CORS_ALLOWED_ORIGINS (comma-separated) as a set; unset or empty allows no other origin. */
+export function allowedOrigins(env: Env): ReadonlySet<string> {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const parsed = originList.safeParse(env.CORS_ALLOWED_ORIGINS);
+  if (!parsed.success) {
+    throw new ConfigurationError(`Invalid configuration: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  }
+  cache.set(env, parsed.data);
+  return parsed.data;
+}
+
+/** The request's Origin if it is on the allow-list, compared whole: no suffix, pattern or scheme leniency. */
+const allowOrigin = (requestOrigin: string, c: Context<AppEnv>) =>
+  allowedOrigins(c.env).has(requestOrigin) ? requestOrigin : null;
+
+/**
+ * CORS for browser clients on other origins. Tokens travel in the Authorization header, never in
+ * cookies, so credentials are not allowed. A preflight is answered here, before authentication and
+ * routing, with the methods the path supports (`methodsFor`, the same lookup as the Allow header).
+ */
+export function cors(methodsFor: (path: string) => string | undefined) {
+  const handler = honoCors({
+    origin: allowOrigin,
+    allowMethods: (_origin, c) => methodsFor(c.req.path)?.split(", ") ?? [],
+    allowHeaders: CORS_ALLOW_HEADERS,
+    exposeHeaders: CORS_EXPOSE_HEADERS,
+    maxAge: CORS_MAX_AGE,
+    credentials: false,
+  });
+  return createMiddleware<AppEnv>(async (c, next) => {
+    // hono/cors answers every OPTIONS as a preflight. Only one carrying Access-Control-Request-Method
+    // is (Fetch standard); any other OPTIONS is DRF's metadata request, for the API to answer.
+    if (c.req.method !== "OPTIONS" || c.req.header("Access-Control-Request-Method") !== undefined) {
+      return handler(c, next);
+    }
+    await next();
+    const allowed = allowOrigin(c.req.header("Origin") ?? "", c);
+    if (allowed) {
+      c.header("Access-Control-Allow-Origin", allowed);
+      c.header("Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS.join(","));
+    }
+    c.header("Vary", "Origin", { append: true });
+  });
+}

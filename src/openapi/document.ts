@@ -1,0 +1,166 @@
+import type { RouterRoute } from "hono/types";
+import { findTargetHandler } from "hono/utils/handler";
+import { z } from "zod";
+import { AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly, type Permission } from "../middleware/permissions";
+import { factsOf, type RouteFacts } from "./annotations";
+import { ERROR_RESPONSES, type ErrorStatus } from "./error-responses";
+import { type Json, SchemaComponents } from "./json-schema";
+import { type Operation, OPERATIONS } from "./operations";
+
+export type DocumentOptions = {
+  title: string;
+  version: string;
+  description: string;
+  /** Whether the Bearer authentication middleware runs on a path (it refuses a bad token with 401). */
+  authenticates: (path: string) => boolean;
+};
+
+/** A route as the document sees it: one method on one path, with the facts of all its middleware. */
+export type RouteOperation = { key: string; method: string; path: string; honoPath: string; facts: RouteFacts[] };
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+// Permissions that never refuse an authenticated user; any other can answer 403.
+const NEVER_FORBIDS: readonly Permission[] = [AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly];
+
+/** Hono's `/api/books/:id{[0-9]+}/` as OpenAPI's `/api/books/{id}/`. */
+export const openApiPath = (honoPath: string) => honoPath.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}");
+
+/** Every registered method+path (middleware-only `ALL` entries left out), in registration order. */
+export function routeOperations(routes: readonly RouterRoute[]): RouteOperation[] {
+  const byKey = new Map<string, RouteOperation>();
+  for (const route of routes) {
+    if (route.method === "ALL") continue;
+    const path = openApiPath(route.path);
+    const key = `${route.method} ${path}`;
+    const operation = byKey.get(key) ?? { key, method: route.method, path, honoPath: route.path, facts: [] };
+    const facts = factsOf(findTargetHandler(route.handler));
+    if (facts) operation.facts.push(facts);
+    byKey.set(key, operation);
+  }
+  return [...byKey.values()];
+}
+
+const jsonContent = (schema: Json) => ({ "application/json": { schema } });
+
+/** `GET /api/books/{id}/` → `getApiBooksId`. */
+const operationId = ({ method, path }: RouteOperation) =>
+  method.toLowerCase() + path.replace(/[^a-z0-9]+([a-z0-9])?/gi, (_, next?: string) => next?.toUpperCase() ?? "");
+
+/** A path parameter's schema from its pattern, for routes that match ids by pattern alone. */
+function patternSchema(pattern: string | undefined): Json {
+  if (pattern === "[0-9]+") return { type: "integer" };
+  return pattern ? { type: "string", pattern: `^${pattern}$` } : { type: "string" };
+}
+
+function pathParameters(route: RouteOperation, schemas: SchemaComponents): Json[] {
+  const validated = route.facts.find((f) => f.kind === "param");
+  const validatedAs = (validated ? schemas.of(validated.schema, "input").properties : {}) as Record<string, Json>;
+  return [...route.honoPath.matchAll(/:(\w+)(?:\{([^}]*)\})?/g)].map(([, name, pattern]) => ({
+    name,
+    in: "path",
+    required: true,
+    schema: validatedAs[name!] ?? patternSchema(pattern),
+  }));
+}
+
+function queryParameters(route: RouteOperation, schemas: SchemaComponents): Json[] {
+  const validated = route.facts.find((f) => f.kind === "query");
+  if (!validated) return [];
+  const json = schemas.of(validated.schema, "input");
+  const required = new Set((json.required ?? []) as string[]);
+  return Object.entries((json.properties ?? {}) as Record<string, Json>).map(([name, schema]) => ({
+    name,
+    in: "query",
+    required: required.has(name),
+    schema,
+  }));
+}
+
+function requestBody(route: RouteOperation, operation: Operation | undefined, schemas: SchemaComponents) {
+  const validated = route.facts.find((f) => f.kind === "json");
+  if (validated) {
+    const schema = schemas.of(validated.schema, "input");
+    // DRF reads an empty body as {}: the body is only required when some field is.
+    return { required: ((schema.required ?? []) as string[]).length > 0, content: jsonContent(schema) };
+  }
+  const raw = operation?.requestBody;
+  return raw && { required: true, content: { [raw.mediaType]: { schema: raw.schema } } };
+}
+
+/** What the middleware implies: who may call, and which errors validation, auth and throttles produce. */
+function derivedFacts(route: RouteOperation, options: DocumentOptions) {
+  const permit = route.facts.find((f) => f.kind === "permit");
+  const permissions = permit?.permissions ?? [];
+  const needsUser = permissions.some(
+    (p) => p.authed || (p === IsAuthenticatedOrReadOnly && !SAFE_METHODS.has(route.method)),
+  );
+  const authenticated = options.authenticates(route.honoPath);
+  const errors = new Set<ErrorStatus>();
+  if (route.facts.some((f) => f.kind === "json")) [400, 413, 415].forEach((s) => errors.add(s as ErrorStatus));
+  if (route.facts.some((f) => f.kind === "query")) errors.add(400);
+  if (route.honoPath.includes(":")) errors.add(404);
+  if (needsUser || authenticated) errors.add(401);
+  if (permissions.some((p) => !NEVER_FORBIDS.includes(p))) errors.add(403);
+  if (permit && (permit.throttles === undefined || permit.throttles.length > 0)) errors.add(429);
+  const security = needsUser ? [{ bearerAuth: [] }] : authenticated ? [{}, { bearerAuth: [] }] : [];
+  return { errors, security };
+}
+
+function operationObject(route: RouteOperation, options: DocumentOptions, schemas: SchemaComponents): Json {
+  const operation = OPERATIONS[route.key];
+  const { errors, security } = derivedFacts(route, options);
+  for (const status of operation?.errors ?? []) errors.add(status);
+
+  const responses: Json = {};
+  for (const [status, { description, body }] of Object.entries(operation?.responses ?? {})) {
+    if (body === undefined) responses[status] = { description };
+    else if (body instanceof z.ZodType) {
+      responses[status] = { description, content: jsonContent(schemas.of(body, "output")) };
+    } else responses[status] = { description, content: { [body.mediaType]: { schema: body.schema } } };
+  }
+  for (const status of [...errors].sort((a, b) => a - b)) {
+    responses[status] = { $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` };
+  }
+  const parameters = [...pathParameters(route, schemas), ...queryParameters(route, schemas)];
+  return {
+    operationId: operationId(route),
+    ...(operation && { tags: [operation.tag], summary: operation.summary, description: operation.description }),
+    security,
+    ...(parameters.length > 0 && { parameters }),
+    requestBody: requestBody(route, operation, schemas),
+    responses,
+  };
+}
+
+function errorComponents(schemas: SchemaComponents): Json {
+  const responses: Json = {};
+  for (const { name, description, schema, example, headers } of Object.values(ERROR_RESPONSES)) {
+    const bodies = schema.map((s) => schemas.of(s, "output"));
+    const body = bodies.length === 1 ? bodies[0]! : { oneOf: bodies };
+    responses[name] = { description, headers, content: { "application/json": { schema: body, example } } };
+  }
+  return responses;
+}
+
+/** The OpenAPI 3.1 document of the app's registered routes. */
+export function openApiDocument(routes: readonly RouterRoute[], options: DocumentOptions): Json {
+  const schemas = new SchemaComponents();
+  const paths: Record<string, Json> = {};
+  for (const route of routeOperations(routes)) {
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = operationObject(route, options, schemas);
+  }
+  const responses = errorComponents(schemas);
+  // Through JSON and back: members left undefined (no description, no request body) disappear.
+  return JSON.parse(
+    JSON.stringify({
+      openapi: "3.1.0",
+      info: { title: options.title, version: options.version, description: options.description },
+      paths,
+      components: {
+        securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+        responses,
+        schemas: schemas.schemas,
+      },
+    }),
+  ) as Json;
+}

@@ -1,0 +1,214 @@
+import { z } from "zod";
+import type { ErrorStatus } from "./error-responses";
+import { Book, Empty, PasswordChanged, Profile, Registration, Task, TokenPair, User } from "./responses";
+
+/** A body given by media type and JSON Schema, for what no zod schema describes (images, HTML). */
+type RawBody = { mediaType: string; schema: object };
+type SuccessStatus = 200 | 201 | 204 | 304;
+
+/**
+ * What the routes themselves cannot tell the document: a summary, the success responses and the
+ * errors a handler raises on its own. Request bodies, parameters, security and the errors that
+ * validation, authentication, permissions and throttles produce are read off the routes' middleware
+ * (document.ts). test/openapi.test.ts fails for a route without an entry here, and for an entry
+ * without a route.
+ */
+export type Operation = {
+  tag: string;
+  summary: string;
+  description?: string;
+  responses: Partial<Record<SuccessStatus, { description: string; body?: z.ZodType | RawBody }>>;
+  errors?: ErrorStatus[];
+  /** A request body that no JSON validator on the route describes. */
+  requestBody?: RawBody;
+};
+
+const ok = (description: string, body?: z.ZodType | RawBody) => ({ 200: { description, body } });
+const created = (description: string, body: z.ZodType) => ({ 201: { description, body } });
+const noContent = (description: string) => ({ 204: { description } });
+const listOf = (schema: z.ZodType) => z.array(schema);
+
+// Written `METHOD /openapi/{path}/`, the path as the document shows it.
+export const OPERATIONS: Record<string, Operation> = {
+  // simplejwt's views: they authenticate nobody, so a stale Authorization header never gets in the way.
+  "POST /api/token/": {
+    tag: "token",
+    summary: "Log in: a new access and refresh token",
+    description: "At most 10 failed logins per username per hour (the `login` throttle), from any address.",
+    responses: ok("A new token pair (a new session).", TokenPair),
+    errors: [401, 503],
+  },
+  "POST /api/token/refresh/": {
+    tag: "token",
+    summary: "Rotate a refresh token",
+    description: "A refresh token works once: reusing one revokes its whole session.",
+    responses: ok("A new access token and the next refresh token.", TokenPair),
+    errors: [401],
+  },
+  "POST /api/token/verify/": {
+    tag: "token",
+    summary: "Check that a token is valid",
+    responses: ok("The token is valid.", Empty),
+    errors: [401],
+  },
+  "POST /api/token/blacklist/": {
+    tag: "token",
+    summary: "Log out: revoke the session of a refresh token",
+    description: "Its access tokens stop working too.",
+    responses: ok("The session is revoked.", Empty),
+    errors: [401],
+  },
+
+  "POST /api/register/": {
+    tag: "accounts",
+    summary: "Create an account",
+    responses: created("The account and its first token pair.", Registration),
+  },
+  "POST /api/password/change/": {
+    tag: "accounts",
+    summary: "Change the caller's password",
+    description: "Ends every session of the account and answers a fresh token pair.",
+    responses: ok("Changed; the new token pair.", PasswordChanged),
+  },
+
+  "GET /api/users/me/": { tag: "users", summary: "The caller's account", responses: ok("The account.", User) },
+  "GET /api/users/": { tag: "users", summary: "Every account (staff)", responses: ok("The accounts.", listOf(User)) },
+  "GET /api/users/{id}/": { tag: "users", summary: "One account (staff)", responses: ok("The account.", User) },
+  "PATCH /api/users/{id}/": {
+    tag: "users",
+    summary: "Change an account: names, email, is_active, is_staff (staff)",
+    responses: ok("The changed account.", User),
+  },
+
+  "GET /api/books/": { tag: "books", summary: "Every book", responses: ok("The books, newest first.", listOf(Book)) },
+  "POST /api/books/": {
+    tag: "books",
+    summary: "Add a book",
+    description: "At most 5 books per user per day (the `book_create` throttle).",
+    responses: created("The new book, owned by the caller.", Book),
+  },
+  "GET /api/books/{id}/": { tag: "books", summary: "One book", responses: ok("The book.", Book) },
+  "PUT /api/books/{id}/": {
+    tag: "books",
+    summary: "Replace a book (its owner)",
+    responses: ok("The changed book.", Book),
+    errors: [403],
+  },
+  "PATCH /api/books/{id}/": {
+    tag: "books",
+    summary: "Change some fields of a book (its owner)",
+    responses: ok("The changed book.", Book),
+    errors: [403],
+  },
+  "DELETE /api/books/{id}/": {
+    tag: "books",
+    summary: "Delete a book (its owner)",
+    responses: noContent("Deleted."),
+    errors: [403],
+  },
+
+  "GET /api/tasks/": { tag: "tasks", summary: "The caller's tasks", responses: ok("Newest first.", listOf(Task)) },
+  "POST /api/tasks/": { tag: "tasks", summary: "Add a task", responses: created("The new task.", Task) },
+  "GET /api/tasks/trash/": {
+    tag: "tasks",
+    summary: "The caller's deleted tasks",
+    responses: ok("Newest first.", listOf(Task)),
+  },
+  "GET /api/tasks/{id}/": { tag: "tasks", summary: "One of the caller's tasks", responses: ok("The task.", Task) },
+  "PUT /api/tasks/{id}/": { tag: "tasks", summary: "Replace a task", responses: ok("The changed task.", Task) },
+  "PATCH /api/tasks/{id}/": {
+    tag: "tasks",
+    summary: "Change some fields of a task",
+    responses: ok("The changed task.", Task),
+  },
+  "DELETE /api/tasks/{id}/": {
+    tag: "tasks",
+    summary: "Move a task to the trash",
+    responses: noContent("In the trash (GET /api/tasks/trash/)."),
+  },
+  "POST /api/tasks/{id}/restore/": {
+    tag: "tasks",
+    summary: "Take a task out of the trash",
+    responses: ok("The task, live again.", Task),
+  },
+
+  "GET /api/profiles/": {
+    tag: "profiles",
+    summary: "The caller's profile, as a list",
+    responses: ok("Empty until the caller creates a profile.", listOf(Profile)),
+  },
+  "POST /api/profiles/": {
+    tag: "profiles",
+    summary: "Create the caller's profile (one per user)",
+    responses: created("The new profile.", Profile),
+  },
+  "GET /api/profiles/me/": {
+    tag: "profiles",
+    summary: "The caller's profile",
+    responses: ok("The profile.", Profile),
+    errors: [404],
+  },
+  "PATCH /api/profiles/me/": {
+    tag: "profiles",
+    summary: "Change the caller's profile",
+    responses: ok("The changed profile.", Profile),
+    errors: [404],
+  },
+  "GET /api/profiles/{id}/": {
+    tag: "profiles",
+    summary: "The caller's profile, by id",
+    responses: ok("The profile.", Profile),
+  },
+  "PUT /api/profiles/{id}/": {
+    tag: "profiles",
+    summary: "Change the caller's profile, by id",
+    responses: ok("The changed profile.", Profile),
+  },
+  "PATCH /api/profiles/{id}/": {
+    tag: "profiles",
+    summary: "Change the caller's profile, by id",
+    responses: ok("The changed profile.", Profile),
+  },
+  "DELETE /api/profiles/{id}/": {
+    tag: "profiles",
+    summary: "Delete the caller's profile and its avatar",
+    responses: noContent("Deleted."),
+  },
+
+  "PUT /api/profiles/me/avatar/": {
+    tag: "avatars",
+    summary: "Upload the caller's avatar",
+    description: "The raw image as the body (PNG, JPEG, GIF or WebP, recognised by its bytes; at most 2 MiB).",
+    requestBody: { mediaType: "image/*", schema: { type: "string", contentMediaType: "image/*" } },
+    responses: {
+      200: { description: "The profile, pointing at the new avatar.", body: Profile },
+      201: { description: "A new profile, created for the avatar.", body: Profile },
+    },
+    errors: [400, 413, 415],
+  },
+  "DELETE /api/profiles/me/avatar/": {
+    tag: "avatars",
+    summary: "Remove the caller's avatar",
+    responses: noContent("Removed."),
+    errors: [404],
+  },
+  "GET /api/avatars/{key}": {
+    tag: "avatars",
+    summary: "An avatar image (public; the URL in a profile's `avatar`)",
+    responses: {
+      200: { description: "The image.", body: { mediaType: "image/*", schema: { type: "string" } } },
+      304: { description: "Not modified (If-None-Match)." },
+    },
+  },
+
+  "GET /api/schema/": {
+    tag: "schema",
+    summary: "This OpenAPI 3.1 document",
+    responses: ok("The document.", { mediaType: "application/json", schema: { type: "object" } }),
+  },
+  "GET /api/docs/": {
+    tag: "schema",
+    summary: "Interactive documentation (Swagger UI)",
+    responses: ok("An HTML page.", { mediaType: "text/html", schema: { type: "string" } }),
+  },
+};

@@ -1,0 +1,83 @@
+import { z } from "zod";
+
+// Response bodies as the serializers (src/schemas/*) build them. The serializers are plain functions,
+// so these are written out once here; test/openapi.test.ts holds each one to its serializer's return
+// type (expectTypeOf) and parses real responses with it, so neither can drift from the other.
+// Each `id` is the schema's name under components/schemas.
+
+const dateTime = z.iso.datetime();
+const id = z.number().int().positive();
+
+export const TokenPair = z.object({ refresh: z.string(), access: z.string() }).meta({ id: "TokenPair" });
+
+export const User = z
+  .object({
+    id,
+    username: z.string(),
+    email: z.string(),
+    first_name: z.string(),
+    last_name: z.string(),
+    is_staff: z.boolean(),
+    is_active: z.boolean(),
+    is_superuser: z.boolean(),
+    date_joined: dateTime,
+    last_login: dateTime.nullable(),
+  })
+  .meta({ id: "User" });
+
+export const NewUser = User.pick({ username: true, email: true, first_name: true, last_name: true }).meta({
+  id: "NewUser",
+});
+
+export const Registration = z
+  .object({ user: NewUser, refresh: z.string(), access: z.string() })
+  .meta({ id: "Registration" });
+
+export const PasswordChanged = z
+  .object({ detail: z.string(), refresh: z.string(), access: z.string() })
+  .meta({ id: "PasswordChanged" });
+
+/** simplejwt's verify and blacklist views answer `{}`. */
+export const Empty = z.object({}).meta({ id: "Empty" });
+
+export const Book = z
+  .object({
+    id,
+    title: z.string(),
+    author: z.string(),
+    published_date: z.iso.date(),
+    isbn: z.string().nullable(),
+    description: z.string(),
+    owner: id,
+    owner_username: z.string(),
+    created_at: dateTime,
+    updated_at: dateTime,
+  })
+  .meta({ id: "Book" });
+
+export const Task = z
+  .object({
+    id,
+    title: z.string(),
+    desc: z.string().nullable(),
+    completed: z.boolean(),
+    owner: id,
+    owner_username: z.string(),
+    created_at: dateTime,
+    updated_at: dateTime,
+  })
+  .meta({ id: "Task" });
+
+export const Profile = z
+  .object({
+    id,
+    username: z.string(),
+    email: z.string(),
+    bio: z.string(),
+    phone_number: z.string(),
+    avatar: z.url().nullable().meta({ description: "Absolute URL of the avatar image (GET /api/avatars/{key})." }),
+    website: z.string(),
+    created_at: dateTime,
+    updated_at: dateTime,
+  })
+  .meta({ id: "Profile" });

@@ -1,0 +1,185 @@
+import { Validator } from "@cfworker/json-schema";
+// The official OpenAPI 3.1 JSON Schema (spec.openapis.org), as shipped by @seriousme/openapi-schema-validator;
+// that package's own Ajv engine compiles code at run time, which workerd forbids, so this one runs it.
+import oas31 from "@seriousme/openapi-schema-validator/schemas/v3.1/schema.json";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { z } from "zod";
+import { createApp } from "../src/app";
+import { routeOperations } from "../src/openapi/document";
+import { OPERATIONS } from "../src/openapi/operations";
+import * as R from "../src/openapi/responses";
+import type { serializeBook } from "../src/schemas/books";
+import type { serializeProfile } from "../src/schemas/profiles";
+import type { serializeTask } from "../src/schemas/tasks";
+import { passwordChangeBody, registerBody, type serializeNewUser, type serializeUser } from "../src/schemas/users";
+import { call, get, post, registerUser, STRONG_PASSWORD, unique } from "./helpers";
+
+type Json = Record<string, any>;
+const fetchDocument = async () => (await (await get("/api/schema/")).json()) as Json;
+const routes = routeOperations(createApp().routes);
+
+describe("GET /api/schema/", () => {
+  it("is a valid OpenAPI 3.1 document", async () => {
+    const res = await get("/api/schema/");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
+    const document = (await res.json()) as Json;
+    expect(document.openapi).toBe("3.1.0");
+    const result = new Validator(oas31 as object, "2020-12", false).validate(document);
+    expect(result.errors).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it("lets the validator catch a broken document (the check above can fail)", async () => {
+    const broken = { ...(await fetchDocument()), paths: { "/api/x/": { get: { responses: { 200: {} } } } } };
+    expect(new Validator(oas31 as object, "2020-12", false).validate(broken).valid).toBe(false);
+  });
+
+  it("documents every registered route, and nothing else", async () => {
+    const document = await fetchDocument();
+    const documented = Object.entries(document.paths as Json).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const registered = routes.map((r) => r.key);
+    expect(registered.length).toBeGreaterThan(30);
+    expect(documented.sort()).toEqual([...registered].sort());
+  });
+
+  it("has a summary and a success response for every route (add new routes to src/openapi/operations.ts)", async () => {
+    const document = await fetchDocument();
+    const undescribed = routes.filter((r) => !(r.key in OPERATIONS)).map((r) => r.key);
+    expect(undescribed).toEqual([]);
+    const stale = Object.keys(OPERATIONS).filter((key) => !routes.some((r) => r.key === key));
+    expect(stale).toEqual([]);
+    for (const { method, path } of routes) {
+      const operation = document.paths[path][method.toLowerCase()];
+      expect(operation.summary, `${method} ${path}`).toEqual(expect.any(String));
+      expect(Object.keys(operation.responses).some((s) => /^[23]/.test(s)), `${method} ${path}`).toBe(true);
+    }
+  });
+
+  it("declares every path parameter and resolves every $ref", async () => {
+    const document = await fetchDocument();
+    for (const [path, item] of Object.entries(document.paths as Json)) {
+      const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      for (const operation of Object.values(item as Json)) {
+        const declared = (operation.parameters ?? []).filter((p: Json) => p.in === "path").map((p: Json) => p.name);
+        expect(declared, path).toEqual(names);
+      }
+    }
+    const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(50);
+    for (const ref of new Set(refs)) {
+      const target = ref.split("/").reduce<Json | undefined>((node, key) => node?.[key], document);
+      expect(target, ref).toBeDefined();
+    }
+    const operations = Object.values(document.paths as Json).flatMap((item) => Object.values(item as Json));
+    const ids = operations.map((o) => o.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("takes request bodies from the zod schemas that validate them", async () => {
+    const document = await fetchDocument();
+    const asInput = (schema: z.ZodType) => {
+      const { $schema: _, ...json } = z.toJSONSchema(schema, { io: "input" });
+      return json;
+    };
+    const body = (path: string) => document.paths[path].post.requestBody;
+    expect(body("/api/register/").content["application/json"].schema).toEqual(asInput(registerBody));
+    expect(body("/api/register/").content["application/json"].schema.required).toEqual([
+      "username",
+      "password",
+      "password_confirm",
+    ]);
+    expect(body("/api/password/change/").content["application/json"].schema).toEqual(asInput(passwordChangeBody));
+    // DRF reads an empty body as {}: a body with no required field is optional.
+    expect(document.paths["/api/books/{id}/"].patch.requestBody.required).toBe(false);
+    expect(document.paths["/api/profiles/me/avatar/"].put.requestBody.content).toHaveProperty(["image/*"]);
+  });
+
+  it("declares the Bearer scheme and who needs it", async () => {
+    const document = await fetchDocument();
+    expect(document.components.securitySchemes).toEqual({
+      bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+    });
+    const security = (method: string, path: string) => document.paths[path][method].security;
+    expect(security("get", "/api/users/me/")).toEqual([{ bearerAuth: [] }]);
+    expect(security("post", "/api/books/")).toEqual([{ bearerAuth: [] }]);
+    // Anyone may read books; a token, if sent, must be valid.
+    expect(security("get", "/api/books/")).toEqual([{}, { bearerAuth: [] }]);
+    // simplejwt's views ignore the Authorization header.
+    expect(security("post", "/api/token/")).toEqual([]);
+  });
+
+  it("describes the error responses in DRF's shapes", async () => {
+    const document = await fetchDocument();
+    const responses = (method: string, path: string) => Object.keys(document.paths[path][method].responses);
+    expect(responses("post", "/api/register/")).toEqual(["201", "400", "401", "413", "415", "429"]);
+    expect(responses("get", "/api/users/{id}/")).toEqual(["200", "401", "403", "404", "429"]);
+    expect(responses("put", "/api/books/{id}/")).toEqual(["200", "400", "401", "403", "404", "413", "415", "429"]);
+    expect(responses("post", "/api/token/")).toEqual(["200", "400", "401", "413", "415", "429", "503"]);
+    // Avatars are served outside the throttles.
+    expect(responses("get", "/api/avatars/{key}")).toEqual(["200", "304", "401", "404"]);
+    const { ValidationError, Throttled } = document.components.responses;
+    expect(ValidationError.content["application/json"].schema.oneOf).toEqual([
+      { $ref: "#/components/schemas/ValidationErrors" },
+      { $ref: "#/components/schemas/ErrorDetail" },
+    ]);
+    expect(Object.keys(Throttled.headers)).toEqual(["Retry-After", "RateLimit", "RateLimit-Policy"]);
+    expect(document.components.schemas.ValidationErrors).toMatchObject({
+      type: "object",
+      additionalProperties: { type: "array", items: { type: "string" } },
+    });
+  });
+});
+
+describe("documented response shapes", () => {
+  it("are the serializers' types", () => {
+    expectTypeOf<z.output<typeof R.User>>().toEqualTypeOf<ReturnType<typeof serializeUser>>();
+    expectTypeOf<z.output<typeof R.NewUser>>().toEqualTypeOf<ReturnType<typeof serializeNewUser>>();
+    expectTypeOf<z.output<typeof R.Book>>().toEqualTypeOf<ReturnType<typeof serializeBook>>();
+    expectTypeOf<z.output<typeof R.Task>>().toEqualTypeOf<ReturnType<typeof serializeTask>>();
+    expectTypeOf<z.output<typeof R.Profile>>().toEqualTypeOf<ReturnType<typeof serializeProfile>>();
+  });
+
+  it("match what the API answers", async () => {
+    // strict: a field the API sends but the document does not list fails too.
+    const strict = <T extends z.ZodObject>(schema: T, body: unknown) => schema.strict().parse(body) as z.output<T>;
+    const username = unique();
+    const password = STRONG_PASSWORD;
+    const registered = await post("/api/register/", { username, password, password_confirm: password });
+    const { access } = strict(R.Registration, await registered.json());
+    strict(R.TokenPair, await (await post("/api/token/", { username, password })).json());
+    strict(R.User, await (await get("/api/users/me/", { token: access })).json());
+    const book = { title: "Dune", author: "Frank Herbert", published_date: "1965-08-01" };
+    strict(R.Book, await (await post("/api/books/", book, { token: access })).json());
+    strict(R.Task, await (await post("/api/tasks/", { title: "Read" }, { token: access })).json());
+    strict(R.Profile, await (await post("/api/profiles/", { bio: "Hi" }, { token: access })).json());
+    const user = await registerUser();
+    const next = "another fine passphrase";
+    const change = { old_password: user.password, new_password: next, new_password_confirm: next };
+    strict(R.PasswordChanged, await (await post("/api/password/change/", change, { token: user.access })).json());
+  });
+});
+
+describe("GET /api/docs/", () => {
+  it("serves Swagger UI for the document, with its own CSP", async () => {
+    const res = await get("/api/docs/");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toContain("url: '/api/schema/'");
+    expect(html).toMatch(/https:\/\/cdn\.jsdelivr\.net\/npm\/swagger-ui-dist@\d+\.\d+\.\d+\/swagger-ui-bundle\.js/);
+    const csp = res.headers.get("Content-Security-Policy")!;
+    expect(csp).toContain("script-src 'unsafe-inline' https://cdn.jsdelivr.net");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+  });
+
+  it("is a GET-only route like any other", async () => {
+    const res = await call("POST", "/api/docs/");
+    expect(res.status).toBe(405);
+    expect(res.headers.get("Allow")).toBe("GET, HEAD, OPTIONS");
+  });
+});
