@@ -1,0 +1,92 @@
+// One load scenario: autocannon against one URL for a fixed time, reduced to a table row.
+import autocannon from "autocannon";
+
+/**
+ * `spec`: { path, method?, headers?, body?, requests?, connections, duration }. `requests` is
+ * autocannon's list of request builders (setupRequest/onResponse) for scenarios whose requests differ.
+ * One connection means a latency row: timed here, since autocannon reports whole milliseconds.
+ */
+export async function runLoad(base, spec) {
+  if (spec.connections === 1) return runSequential(base, spec);
+  const result = await autocannon({
+    url: base + spec.path,
+    method: spec.method ?? "GET",
+    headers: spec.headers,
+    body: spec.body,
+    requests: spec.requests,
+    connections: spec.connections,
+    duration: spec.duration,
+    timeout: 20,
+  });
+  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result["2xx"] + result.non2xx,
+    ok: result["2xx"],
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    statuses,
+  };
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+
+async function runSequential(base, { path, method = "GET", headers, body, duration }) {
+  const times = [];
+  const statuses = {};
+  let errors = 0;
+  const start = performance.now();
+  while (performance.now() - start < duration * 1000) {
+    const sent = performance.now();
+    try {
+      const res = await fetch(base + path, { method, headers, body });
+      await res.arrayBuffer();
+      times.push(performance.now() - sent);
+      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    } catch {
+      errors++;
+    }
+  }
+  const sorted = times.sort((a, b) => a - b);
+  const ok = Object.entries(statuses).reduce((n, [code, count]) => (code.startsWith("2") ? n + count : n), 0);
+  return {
+    rps: times.length / ((performance.now() - start) / 1000),
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    requests: times.length,
+    ok,
+    non2xx: times.length - ok,
+    errors,
+    statuses,
+  };
+}
+
+/** Round-robin over a list (tokens, users) across all connections. */
+export function cycle(items) {
+  let i = 0;
+  return () => items[i++ % items.length];
+}
+
+/**
+ * Single-use tokens chained per request: each response's new refresh token goes back into the pool
+ * the next request takes from. autocannon calls onResponse before it builds the connection's next
+ * request, so with at least as many tokens as connections the pool never runs dry; a token lost to
+ * a failed request is simply gone (its request counts as an error).
+ */
+export function refreshChain(tokens) {
+  const pool = [...tokens];
+  return [
+    {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      setupRequest(req) {
+        return { ...req, body: JSON.stringify({ refresh: pool.shift() ?? "pool-empty" }) };
+      },
+      onResponse(status, body) {
+        if (status === 200) pool.push(JSON.parse(body).refresh);
+      },
+    },
+  ];
+}

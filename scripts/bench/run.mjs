@@ -1,0 +1,159 @@
+// `npm run bench [-- --url https://… --duration 6 --connections 32 --out FILE]`: the scenarios of
+// issue 7 against the real app on local workerd (default) or against a deployed Worker (--url).
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus, release } from "node:os";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { apiClient, loginSessions, registerUser, runId, seedViaApi } from "./client.mjs";
+import { freePort, profileByModule } from "./cpu-profile.mjs";
+import { runLoad } from "./load.mjs";
+import { bundleWorker, STORAGE_ROOT, startLocalServer, WORKER_NAME } from "./local-server.mjs";
+import { componentCosts, sequentialCost, sequentialRequests } from "./profile.mjs";
+import { markdown, printSummary } from "./report.mjs";
+import { seedOtherUsersTasks } from "./scale.mjs";
+import { CEILING_PATH, CREATED_BOOK_TITLE, exactness, loadScenarios, throttleScenarios } from "./scenarios.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    url: { type: "string" },
+    duration: { type: "string", default: "6" },
+    connections: { type: "string", default: "32" },
+    out: { type: "string" },
+  },
+});
+const remote = args.url?.replace(/\/$/, "");
+const duration = Number(args.duration);
+const connections = Number(args.connections);
+/** Seconds per one-connection latency row and per CPU-profiled load. */
+const SHORT_DURATION = 4;
+const single = { connections: 1, duration: SHORT_DURATION };
+const started = Date.now();
+const log = (message) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`);
+
+const bundle = remote ? null : bundleWorker();
+const inspectorPort = remote ? undefined : await freePort();
+const server = remote ? null : await startLocalServer(bundle.scriptPath, { rates: "raised", inspectorPort });
+process.once("SIGINT", async () => {
+  await server?.dispose();
+  bundle?.cleanup();
+  process.exit(130);
+});
+const base = remote ?? server.url;
+const api = apiClient(base);
+const id = runId();
+const cpuMs = server?.cpuMs ?? null;
+
+/** One scenario as a table row, with workerd's CPU time per request when it can be read. */
+async function load(key, title, spec, options = { connections, duration }) {
+  const cpuBefore = cpuMs?.();
+  const row = { key, title, ...(await runLoad(base, { ...options, ...spec })) };
+  row.cpu = cpuMs ? (cpuMs() - cpuBefore) / row.requests : null;
+  const cpu = row.cpu === null ? "" : `, workerd CPU ${row.cpu.toFixed(2)} ms/req`;
+  const latency = `p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms`;
+  log(`${title}: ${Math.round(row.rps)} req/s, ${latency}, non-2xx ${row.non2xx}${cpu}`);
+  return row;
+}
+
+/** Under the full load: one DO hop is a few tenths of a ms, below what a one-connection row can resolve here. */
+async function measureThrottling(seeded) {
+  const rows = [];
+  for (const { key, title, spec } of throttleScenarios(seeded)) rows.push(await load(key, title, spec));
+  return rows;
+}
+
+async function profileRequests({ users, profileSession }, scenarios) {
+  log("profiling components");
+  const costs = await componentCosts(base, users[0].access, { cpuMs });
+  const sequential = {};
+  const requests = sequentialRequests({ ceilingPath: CEILING_PATH, user: users[0], session: profileSession });
+  for (const [key, { count, next }] of Object.entries(requests)) {
+    sequential[key] = await sequentialCost(base, count, next, cpuMs);
+  }
+  log("CPU profile of the app's isolate under load");
+  const cpuProfile = {};
+  const target = { port: inspectorPort, workerName: WORKER_NAME, bundlePath: bundle.scriptPath };
+  for (const key of ["books-anon", "tasks-one"]) {
+    const { spec } = scenarios.find((s) => s.key === key);
+    cpuProfile[key] = await profileByModule(target, () => runLoad(base, { connections, duration: SHORT_DURATION, ...spec }));
+  }
+  return { profile: { costs, sequential }, cpuProfile };
+}
+
+/**
+ * One user's task list before and after 100,000 other tasks are added: its latency on one connection,
+ * its CPU cost under the full load, and its query alone.
+ */
+async function measureScaling(seeded) {
+  const spec = throttleScenarios(seeded).find((s) => s.key === "throttle-on").spec;
+  const count = async () => (await server.db.prepare("SELECT count(*) AS n FROM tasks").first()).n.toLocaleString("en-US");
+  const measure = async (key) => {
+    const title = `GET /api/tasks/, ${await count()} tasks in the table`;
+    const costs = await componentCosts(base, seeded.users[0].access, { only: ["d1-tasks"], cpuMs });
+    const query = costs["d1-tasks"].wall;
+    return [
+      { ...(await load(key, `${title} (1 connection)`, spec, single)), query },
+      { ...(await load(key, `${title} (${connections} connections)`, spec)), query },
+    ];
+  };
+  const before = await measure("scale-before");
+  log("seeding 100,000 tasks of 10,000 other users through the D1 binding");
+  await seedOtherUsersTasks(server.db);
+  return [...before, ...(await measure("scale-after"))];
+}
+
+/** The real 5/day quota: the deployed Worker's own, or a local server with wrangler.toml's rates. */
+async function measureExactness() {
+  log("exactness: 50 concurrent creates against the 5/day quota");
+  if (remote) return exactness(api, id);
+  const real = await startLocalServer(bundle.scriptPath, { rates: "config" });
+  try {
+    return await exactness(apiClient(real.url), id);
+  } finally {
+    await real.dispose();
+  }
+}
+
+const results = { load: [] };
+try {
+  log(`seeding ${base} through the API`);
+  const users = await seedViaApi(api, id);
+  // One session more than the refresh scenario rotates: the sequential refresh chain needs its own.
+  const [profileSession, ...sessions] = await loginSessions(api, users, connections + 17);
+  const seeded = { users, profileSession, refusedUser: await registerUser(api, `bench-${id}-refused`) };
+
+  const ceilingTitle = remote ? "Ceiling: the app's 404 (no bench route deployed)" : "Ceiling: bare Hono route, same server";
+  results.load.push(await load("ceiling-start", `${ceilingTitle} (start)`, { path: CEILING_PATH }));
+  const scenarios = loadScenarios({ users, sessions });
+  for (const { key, title, spec } of scenarios) results.load.push(await load(key, title, spec));
+  results.load.push(await load("ceiling-end", `${ceilingTitle} (end)`, { path: CEILING_PATH }));
+
+  if (!remote) {
+    // The book list is not paginated: everything after this measures it with the 100 seeded books again.
+    await server.db.prepare("DELETE FROM books WHERE title = ?").bind(CREATED_BOOK_TITLE).run();
+    results.throttling = await measureThrottling(seeded);
+    Object.assign(results, await profileRequests(seeded, scenarios));
+    results.scaling = await measureScaling(seeded);
+  }
+  results.exactness = await measureExactness();
+} finally {
+  await server?.dispose();
+  bundle?.cleanup();
+}
+
+printSummary(results);
+const out = args.out ?? (remote ? null : "BENCHMARKS.md");
+if (out) {
+  const meta = {
+    date: `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
+    machine: `${cpus()[0]?.model ?? "unknown CPU"} × ${cpus().length}, Linux ${release()}`,
+    node: process.versions.node,
+    remote,
+    storage: STORAGE_ROOT,
+    connections,
+    duration,
+    howTo: readFileSync(new URL("./deployed.md", import.meta.url), "utf8").trim(),
+  };
+  writeFileSync(resolve(fileURLToPath(new URL("../../", import.meta.url)), out), markdown(results, meta));
+  log(`wrote ${out}`);
+}
