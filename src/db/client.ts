@@ -14,3 +14,19 @@ export function database(d1: D1Database): Database {
   }
   return db;
 }
+
+/**
+ * A query built once per Drizzle instance (SQL text generated, statement prepared) and run with
+ * placeholders: the hot paths skip Drizzle's query building on every request.
+ */
+export function preparedQuery<Q>(build: (db: Database) => Q): (db: Database) => Q {
+  const built = new WeakMap<Database, Q>();
+  return (db) => {
+    let query = built.get(db);
+    if (!query) {
+      query = build(db);
+      built.set(db, query);
+    }
+    return query;
+  };
+}

@@ -9,6 +9,8 @@ import { judge, type LogSummary, type ThrottleWindow, type Verdict, windowStart 
  * Every method does its reads and writes with synchronous SQL and no await in between: the object
  * runs one call at a time, so concurrent requests for one identity are counted exactly.
  */
+const EMPTY_LOG: LogSummary = { count: 0, oldest: null };
+
 export class RateLimiter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   // deleteAll() drops the table too, so it is (re)created lazily rather than once in the constructor.
@@ -27,15 +29,17 @@ export class RateLimiter extends DurableObject<Env> {
    */
   async hit(windows: readonly ThrottleWindow[], now: number): Promise<Verdict[]> {
     this.ensureTable();
-    const verdicts = windows.map((window) => {
-      this.sql.exec("DELETE FROM hits WHERE scope = ? AND at <= ?", window.scope, windowStart(window, now));
-      const verdict = judge(window, this.summary(window.scope), now);
-      if (verdict.allowed) {
-        const expiresAt = now + window.durationMs;
-        this.sql.exec("INSERT INTO hits (scope, at, expires_at) VALUES (?, ?, ?)", window.scope, now, expiresAt);
-      }
-      return verdict;
-    });
+    // Three statements whatever the number of windows: age out, count, log the admitted.
+    const aged = windows.map(() => "(scope = ? AND at <= ?)").join(" OR ");
+    this.sql.exec(`DELETE FROM hits WHERE ${aged}`, ...windows.flatMap((w) => [w.scope, windowStart(w, now)]));
+    const logs = this.summaries(windows.map((w) => w.scope));
+    const verdicts = windows.map((window) => judge(window, logs.get(window.scope) ?? EMPTY_LOG, now));
+    const admitted = verdicts.filter((v) => v.allowed);
+    if (admitted.length > 0) {
+      const rows = admitted.map(() => "(?, ?, ?)").join(", ");
+      const values = admitted.flatMap((v) => [v.scope, now, now + v.durationMs]);
+      this.sql.exec(`INSERT INTO hits (scope, at, expires_at) VALUES ${rows}`, ...values);
+    }
     await this.scheduleCleanup();
     return verdicts;
   }
@@ -72,10 +76,13 @@ export class RateLimiter extends DurableObject<Env> {
     this.hasTable = true;
   }
 
-  private summary(scope: string): LogSummary {
-    return this.sql
-      .exec<LogSummary>("SELECT count(*) AS count, min(at) AS oldest FROM hits WHERE scope = ?", scope)
-      .one();
+  private summaries(scopes: readonly string[]): Map<string, LogSummary> {
+    const marks = scopes.map(() => "?").join(", ");
+    const rows = this.sql.exec<LogSummary & { scope: string }>(
+      `SELECT scope, count(*) AS count, min(at) AS oldest FROM hits WHERE scope IN (${marks}) GROUP BY scope`,
+      ...scopes,
+    );
+    return new Map([...rows].map(({ scope, count, oldest }) => [scope, { count, oldest }]));
   }
 
   private lastExpiry(): number | null {

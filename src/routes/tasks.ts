@@ -1,6 +1,7 @@
-import { and, desc, eq, isNotNull, isNull } from "drizzle-orm";
+import { and, desc, eq, isNotNull, isNull, type Placeholder, sql } from "drizzle-orm";
 import { Hono, type MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
+import { preparedQuery } from "../db/client";
 import { type Task, tasks, type User } from "../db/schema";
 import type { AppEnv, AuthedEnv, Database } from "../env";
 import { notFound } from "../lib/errors";
@@ -17,7 +18,7 @@ const taskNotFound = () => notFound("Task");
  * The caller's live (or, for the trash, deleted) tasks. The owner is part of every query, so another
  * user's task is not found — the same 404 as an id that never existed, never a 403.
  */
-const ownTasks = (userId: number, deleted: boolean) =>
+const ownTasks = (userId: number | Placeholder, deleted: boolean) =>
   and(eq(tasks.ownerId, userId), deleted ? isNotNull(tasks.deletedAt) : isNull(tasks.deletedAt));
 
 const ownTask = (userId: number, id: number, deleted = false) => and(eq(tasks.id, id), ownTasks(userId, deleted));
@@ -37,12 +38,20 @@ const taskObject = createMiddleware<{ Variables: { task?: Task } } & AuthedEnv>(
   await next();
 }) as MiddlewareHandler<TaskEnv>;
 
+const listQuery = (deleted: boolean) =>
+  preparedQuery((db: Database) =>
+    db
+      .select()
+      .from(tasks)
+      .where(ownTasks(sql.placeholder("ownerId"), deleted))
+      .orderBy(desc(tasks.createdAt), desc(tasks.id))
+      .prepare(),
+  );
+// The task list is the hottest authenticated read: its query is prepared once, not built per request.
+const LIST_QUERIES = { live: listQuery(false), trash: listQuery(true) };
+
 async function listOwnTasks(db: Database, user: User, deleted: boolean) {
-  const rows = await db
-    .select()
-    .from(tasks)
-    .where(ownTasks(user.id, deleted))
-    .orderBy(desc(tasks.createdAt), desc(tasks.id));
+  const rows = await LIST_QUERIES[deleted ? "trash" : "live"](db).all({ ownerId: user.id });
   return rows.map((t) => serializeTask(t, user.username));
 }
 
