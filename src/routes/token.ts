@@ -59,19 +59,22 @@ export const tokenRoutes = new Hono<AppEnv>()
   .post("/", permit([AllowAny]), validateJson(obtainBody), async (c) => {
     const { db, config } = c.var;
     const { username, password } = c.req.valid("json");
-    // Failed logins per username (429, or 503 without the limiter) before any password hashing.
-    const attempt = await checkLoginThrottle(c, username);
-    const user = await db.select().from(users).where(eq(users.username, username)).get();
+    // Failed logins per username (429, or 503 without the limiter) before any password hashing;
+    // the user lookup runs alongside, as it reveals nothing until the password has been checked.
+    const [attempt, user] = await Promise.all([
+      checkLoginThrottle(c, username),
+      db.select().from(users).where(eq(users.username, username)).get(),
+    ]);
     if (!user) {
       await burnOneDerivation(password);
       throw noActiveAccount();
     }
     const passwordOk = await verifyPassword(password, user.password);
     if (!passwordOk || !user.isActive) throw noActiveAccount();
-    await forgiveLoginAttempt(c, attempt);
 
     const session = newSession(config);
-    const [, tokens] = await Promise.all([
+    const [, , tokens] = await Promise.all([
+      forgiveLoginAttempt(c, attempt),
       db.batch([
         db.update(users).set({ lastLogin: session.createdAt }).where(eq(users.id, user.id)),
         insertSession(db, session, user.id),
