@@ -27,6 +27,14 @@ export type ResourceSpec = {
 /** [actor, action, status, expected body (a value for toEqual, or a check given the world)]. */
 export type Case = [Actor, Action, number, (unknown | ((body: unknown, world: World) => void))?];
 
+const ALL_ACTIONS: readonly Action[] = ["list", "create", "retrieve", "update", "partial_update", "delete"];
+/** The actions of the detail URL. */
+export const DETAIL_ACTIONS: readonly Action[] = ["retrieve", "update", "partial_update", "delete"];
+
+/** One refusal, the same status and body, for each of `actions` (all six by default). */
+export const refusedFor = (actor: Actor, status: number, body: unknown, actions = ALL_ACTIONS): Case[] =>
+  actions.map((action) => [actor, action, status, body]);
+
 const METHODS: Record<Action, string> = {
   list: "GET",
   create: "POST",

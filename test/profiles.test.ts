@@ -1,7 +1,15 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, get, post, registerUser, type TestUser, UNAUTHENTICATED } from "./helpers";
-import { authenticationFailures, type Case, permissionMatrix, rowOf, type World } from "./permission-matrix";
+import {
+  authenticationFailures,
+  type Case,
+  DETAIL_ACTIONS,
+  permissionMatrix,
+  refusedFor,
+  rowOf,
+  type World,
+} from "./permission-matrix";
 
 type ProfileJson = Record<string, unknown> & { id: number };
 
@@ -39,12 +47,7 @@ const profiles = {
 
 // Owner-scoped like tasks; a user's second profile is a validation error.
 const matrix: Case[] = [
-  ["anonymous", "list", 401, UNAUTHENTICATED],
-  ["anonymous", "create", 401, UNAUTHENTICATED],
-  ["anonymous", "retrieve", 401, UNAUTHENTICATED],
-  ["anonymous", "update", 401, UNAUTHENTICATED],
-  ["anonymous", "partial_update", 401, UNAUTHENTICATED],
-  ["anonymous", "delete", 401, UNAUTHENTICATED],
+  ...refusedFor("anonymous", 401, UNAUTHENTICATED),
   ["owner", "list", 200, listed],
   ["owner", "create", 400, ALREADY],
   ["owner", "retrieve", 200, theProfile],
@@ -53,16 +56,10 @@ const matrix: Case[] = [
   ["owner", "delete", 204],
   ["other", "list", 200, nothingListed],
   ["other", "create", 201, createdFor("other")],
-  ["other", "retrieve", 404, NO_PROFILE],
-  ["other", "update", 404, NO_PROFILE],
-  ["other", "partial_update", 404, NO_PROFILE],
-  ["other", "delete", 404, NO_PROFILE],
+  ...refusedFor("other", 404, NO_PROFILE, DETAIL_ACTIONS),
   ["staff", "list", 200, nothingListed],
   ["staff", "create", 201, createdFor("staff")],
-  ["staff", "retrieve", 404, NO_PROFILE],
-  ["staff", "update", 404, NO_PROFILE],
-  ["staff", "partial_update", 404, NO_PROFILE],
-  ["staff", "delete", 404, NO_PROFILE],
+  ...refusedFor("staff", 404, NO_PROFILE, DETAIL_ACTIONS),
 ];
 
 permissionMatrix("profiles", profiles, matrix);

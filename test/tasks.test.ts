@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { call, get, post, registerUser, type TestUser, UNAUTHENTICATED } from "./helpers";
-import { authenticationFailures, type Case, permissionMatrix, rowOf, type World } from "./permission-matrix";
+import {
+  authenticationFailures,
+  type Case,
+  DETAIL_ACTIONS,
+  permissionMatrix,
+  refusedFor,
+  rowOf,
+  type World,
+} from "./permission-matrix";
 
 type TaskJson = Record<string, unknown> & { id: number };
 
@@ -43,12 +51,7 @@ const tasks = {
 // IsAuthenticated, and every query scoped to the caller: someone else's task is "not found" for
 // everyone, staff included, with the very body a missing id gets.
 const matrix: Case[] = [
-  ["anonymous", "list", 401, UNAUTHENTICATED],
-  ["anonymous", "create", 401, UNAUTHENTICATED],
-  ["anonymous", "retrieve", 401, UNAUTHENTICATED],
-  ["anonymous", "update", 401, UNAUTHENTICATED],
-  ["anonymous", "partial_update", 401, UNAUTHENTICATED],
-  ["anonymous", "delete", 401, UNAUTHENTICATED],
+  ...refusedFor("anonymous", 401, UNAUTHENTICATED),
   ["owner", "list", 200, listed],
   ["owner", "create", 201, ownedByCaller("owner")],
   ["owner", "retrieve", 200, theTask],
@@ -57,16 +60,10 @@ const matrix: Case[] = [
   ["owner", "delete", 204],
   ["other", "list", 200, notListed],
   ["other", "create", 201, ownedByCaller("other")],
-  ["other", "retrieve", 404, NO_TASK],
-  ["other", "update", 404, NO_TASK],
-  ["other", "partial_update", 404, NO_TASK],
-  ["other", "delete", 404, NO_TASK],
+  ...refusedFor("other", 404, NO_TASK, DETAIL_ACTIONS),
   ["staff", "list", 200, notListed],
   ["staff", "create", 201, ownedByCaller("staff")],
-  ["staff", "retrieve", 404, NO_TASK],
-  ["staff", "update", 404, NO_TASK],
-  ["staff", "partial_update", 404, NO_TASK],
-  ["staff", "delete", 404, NO_TASK],
+  ...refusedFor("staff", 404, NO_TASK, DETAIL_ACTIONS),
 ];
 
 permissionMatrix("tasks", tasks, matrix);
