@@ -151,6 +151,21 @@ describe("user, burst and sustained: 1000/hour, 60/min and 1000/day per user", (
   });
 });
 
+describe("reads run alongside the throttles", () => {
+  it("still answer a refused read with 429 alone: not its data, not its 404", async () => {
+    freezeClock();
+    const user = await registerUser();
+    const missing = () => get("/api/tasks/999999999/", { token: user.access });
+    expect(statusCounts(await Promise.all(Array.from({ length: 30 }, missing)))).toEqual({ 404: 30 });
+    const list = () => get("/api/tasks/", { token: user.access });
+    expect(statusCounts(await Promise.all(Array.from({ length: 30 }, list)))).toEqual({ 200: 30 });
+    for (const refused of [await missing(), await list()]) {
+      expect(refused.status).toBe(429);
+      expect(await refused.json()).toEqual({ detail: "Request was throttled. Expected available in 60 seconds." });
+    }
+  });
+});
+
 describe("RateLimit headers", () => {
   it("agree with what the limiter object has logged", async () => {
     const clock = freezeClock();

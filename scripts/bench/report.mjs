@@ -156,8 +156,9 @@ function targetsSection(profile, load) {
     "cost more CPU per call than a whole ceiling request. Only serving without D1 (stale reads) or",
     "without counting each request in its object (inexact throttles) would get closer — both would break",
     "promises the API makes. In production these calls are network round trips rather than Worker CPU,",
-    "so the figure that carries over is the number of sequential round trips: the anonymous book list",
-    "makes 2, the task list 3.",
+    "so the figure that carries over is the number of sequential round trips: a read runs alongside its",
+    "throttle check, so the anonymous book list waits for 1 (limiter ∥ D1), the task list for 2",
+    "(authentication's D1 lookup, then limiter ∥ D1).",
     "",
     table(["Route", "target", "calls it cannot avoid", "floor, workerd CPU ms", "best possible × ceiling"], rows),
   ].join("\n");

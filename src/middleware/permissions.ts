@@ -34,7 +34,7 @@ function deny(c: Context<AppEnv>): never {
 
 /**
  * A view's permission_classes and throttle_classes, run in DRF's order: (authentication already
- * ran) → every permission must pass → throttles. `throttles` replaces the default throttles for
+ * ran) → every permission must pass → throttles → the handler (for reads, alongside the throttles). `throttles` replaces the default throttles for
  * this route, as DRF's `throttle_classes` / `get_throttles()` do.
  */
 export function permit<P extends Permission[]>(
@@ -43,8 +43,15 @@ export function permit<P extends Permission[]>(
 ): MiddlewareHandler<EnvFor<P>> {
   const middleware = createMiddleware<AppEnv>(async (c, next) => {
     if (!permissions.every((p) => p.hasPermission(c))) deny(c);
-    await applyThrottles(c, options.throttles);
-    await next();
+    if (!isSafeMethod(c)) {
+      await applyThrottles(c, options.throttles);
+      return next();
+    }
+    // A read changes nothing, so it runs while the limiter decides instead of after it: one round
+    // trip fewer in sequence. A refused request still answers 429 and nothing else.
+    const [throttle, handler] = await Promise.allSettled([applyThrottles(c, options.throttles), next()]);
+    if (throttle.status === "rejected") throw throttle.reason;
+    if (handler.status === "rejected") throw handler.reason;
   }) as MiddlewareHandler<EnvFor<P>>;
   return describes(middleware, { kind: "permit", permissions, throttles: options.throttles });
 }
