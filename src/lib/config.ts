@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { perObject } from "./per-object";
 import {
   isRouteThrottle,
   isThrottleScope,
@@ -101,19 +102,17 @@ export type Config = {
 
 export class ConfigurationError extends Error {
   override name = "ConfigurationError";
+
+  /** Every problem zod found in the vars, each message naming its setting. */
+  static fromIssues(issues: readonly { message: string }[]) {
+    return new ConfigurationError(`Invalid configuration: ${issues.map((i) => i.message).join("; ")}`);
+  }
 }
 
-// Parsed once per isolate and env object: vars and secrets cannot change while an isolate lives.
-const cache = new WeakMap<object, Config>();
-
-export function loadConfig(env: Env): Config {
-  const cached = cache.get(env);
-  if (cached) return cached;
+// Parsed once per env object: vars and secrets cannot change while an isolate lives.
+export const loadConfig = perObject((env: Env): Config => {
   const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => i.message).join("; ");
-    throw new ConfigurationError(`Invalid configuration: ${problems}`);
-  }
+  if (!parsed.success) throw ConfigurationError.fromIssues(parsed.error.issues);
   const vars = parsed.data;
   const config: Config = {
     jwtKey: new TextEncoder().encode(vars.JWT_SECRET),
@@ -124,6 +123,5 @@ export function loadConfig(env: Env): Config {
     throttleRates: vars.DEFAULT_THROTTLE_RATES,
     numProxies: vars.NUM_PROXIES ?? null,
   };
-  cache.set(env, config);
   return config;
-}
+});

@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import type { AppEnv } from "../env";
 import { ConfigurationError } from "../lib/config";
+import { perObject } from "../lib/per-object";
 
 /** What a browser script may send besides CORS-safelisted headers. */
 export const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type"];
@@ -40,20 +41,15 @@ const originList = z
     return origins;
   });
 
-// Parsed once per env object, as loadConfig does: vars cannot change while an isolate lives.
-const cache = new WeakMap<object, ReadonlySet<string>>();
-
-/** CORS_ALLOWED_ORIGINS (comma-separated) as a set; unset or empty allows no other origin. */
-export function allowedOrigins(env: Env): ReadonlySet<string> {
-  const cached = cache.get(env);
-  if (cached) return cached;
+/**
+ * CORS_ALLOWED_ORIGINS (comma-separated) as a set; unset or empty allows no other origin. Parsed
+ * apart from loadConfig because preflights are answered before the rest of the config is read.
+ */
+export const allowedOrigins = perObject((env: Env): ReadonlySet<string> => {
   const parsed = originList.safeParse(env.CORS_ALLOWED_ORIGINS);
-  if (!parsed.success) {
-    throw new ConfigurationError(`Invalid configuration: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
-  }
-  cache.set(env, parsed.data);
+  if (!parsed.success) throw ConfigurationError.fromIssues(parsed.error.issues);
   return parsed.data;
-}
+});
 
 /** The request's Origin if it is on the allow-list, compared whole: no suffix, pattern or scheme leniency. */
 const allowOrigin = (requestOrigin: string, c: Context<AppEnv>) =>

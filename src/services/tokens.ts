@@ -1,5 +1,6 @@
 import { errors, jwtVerify, SignJWT } from "jose";
 import type { Config } from "../lib/config";
+import { perObject } from "../lib/per-object";
 
 // Tokens as simplejwt 5.5 makes them (claims token_type, exp, iat, jti, user_id as a string), plus
 // `fam`: the id of the login session (token family) both tokens belong to. Like simplejwt's custom
@@ -28,18 +29,10 @@ export const newJti = () => crypto.randomUUID().replaceAll("-", "");
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 // Importing the HMAC key once per isolate instead of on every sign and verify.
-const keys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
-function hmacKey(config: Config): Promise<CryptoKey> {
-  let key = keys.get(config.jwtKey);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", config.jwtKey, { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
-    keys.set(config.jwtKey, key);
-  }
-  return key;
-}
+const hmacKey = perObject(
+  (config: Config): Promise<CryptoKey> =>
+    crypto.subtle.importKey("raw", config.jwtKey, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
+);
 
 async function sign(config: Config, claims: TokenClaims): Promise<string> {
   // Key order as simplejwt writes it: token_type, exp, iat, jti, then the user and custom claims.
