@@ -1,9 +1,7 @@
-import { and, eq, sql } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
-import { preparedQuery } from "../db/client";
-import { tokenFamilies, users } from "../db/schema";
-import type { AppEnv, Database } from "../env";
+import type { AppEnv } from "../env";
 import { authenticationFailed } from "../lib/errors";
+import { userWithSession } from "../services/sessions";
 import { decodeToken, TokenError } from "../services/tokens";
 
 const invalidToken = (message: string) =>
@@ -11,19 +9,6 @@ const invalidToken = (message: string) =>
     code: "token_not_valid",
     messages: [{ token_class: "AccessToken", token_type: "access", message }],
   });
-
-/**
- * The user and the state of the session the token belongs to, in one query: logout and password
- * changes revoke the session, and that must hold for access tokens too without a second round trip.
- */
-const findUserAndSession = preparedQuery((db: Database) =>
-  db
-    .select({ user: users, sessionRevokedAt: tokenFamilies.revokedAt, sessionId: tokenFamilies.id })
-    .from(users)
-    .leftJoin(tokenFamilies, and(eq(tokenFamilies.id, sql.placeholder("familyId")), eq(tokenFamilies.userId, users.id)))
-    .where(eq(users.id, sql.placeholder("userId")))
-    .prepare(),
-);
 
 /**
  * simplejwt's JWTAuthentication: no header, or a scheme other than exactly "Bearer", is an anonymous
@@ -50,10 +35,10 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   if (!Number.isSafeInteger(userId)) {
     throw authenticationFailed("Token contained no recognizable user identification", { code: "token_not_valid" });
   }
-  const row = await findUserAndSession(c.var.db).get({ userId, familyId: claims.fam });
+  const row = await userWithSession(c.var.db).get({ userId, familyId: claims.fam });
   if (!row) throw authenticationFailed("User not found", { code: "user_not_found" });
   if (!row.user.isActive) throw authenticationFailed("User is inactive", { code: "user_inactive" });
-  if (row.sessionId === null || row.sessionRevokedAt !== null) throw invalidToken("Token is blacklisted");
+  if (row.session === null || row.session.revokedAt !== null) throw invalidToken("Token is blacklisted");
   c.set("user", row.user);
   await next();
 });

@@ -2,6 +2,7 @@ import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { tokenFamilies, users } from "../db/schema";
 import type { Database } from "../env";
 import type { Config } from "../lib/config";
+import { userWithSession } from "./sessions";
 import { issueTokenPair, newJti, type TokenClaims, type TokenPair } from "./tokens";
 
 // D1 (one primary, no read replicas: every query here is strongly consistent) decides whether a
@@ -78,15 +79,13 @@ export const revokeAllSessions = (db: Database, userId: number, now = new Date()
  * replay (RFC 9700 §4.14.2): the whole family is revoked, the newest token included, unless it is
  * the token replaced moments ago (a lost race, see CONCURRENT_REFRESH_WINDOW_MS).
  */
+const sessionOf = (db: Database, claims: TokenClaims) =>
+  userWithSession(db).get({ userId: Number(claims.user_id), familyId: claims.fam });
+
 async function refusal(db: Database, claims: TokenClaims, now: Date): Promise<RefreshRefused> {
-  const row = await db
-    .select({ isActive: users.isActive, family: tokenFamilies })
-    .from(users)
-    .leftJoin(tokenFamilies, familyIs(claims))
-    .where(eq(users.id, Number(claims.user_id)))
-    .get();
-  if (!row?.isActive) return new RefreshRefused("No active account found for the given token.");
-  const family = row.family;
+  const row = await sessionOf(db, claims);
+  if (!row?.user.isActive) return new RefreshRefused("No active account found for the given token.");
+  const family = row.session;
   if (!family || family.revokedAt) return new RefreshRefused("Token is blacklisted");
   if (family.currentJti !== claims.jti) {
     const lostRace =
@@ -104,11 +103,7 @@ async function refusal(db: Database, claims: TokenClaims, now: Date): Promise<Re
 /** Whether a token (access or refresh) belongs to an ended session or, for refresh, was rotated away. */
 export async function isRevoked(db: Database, blacklist: KVNamespace, claims: TokenClaims): Promise<boolean> {
   if ((await blacklist.get(claims.jti)) !== null) return true;
-  const family = await db
-    .select({ currentJti: tokenFamilies.currentJti, revokedAt: tokenFamilies.revokedAt })
-    .from(tokenFamilies)
-    .where(familyIs(claims))
-    .get();
+  const family = (await sessionOf(db, claims))?.session;
   if (!family || family.revokedAt) return true;
   return claims.token_type === "refresh" && family.currentJti !== claims.jti;
 }

@@ -1,8 +1,23 @@
-import type { SQL } from "drizzle-orm";
-import { tokenFamilies } from "../db/schema";
+import { and, eq, type SQL, sql } from "drizzle-orm";
+import { preparedQuery } from "../db/client";
+import { tokenFamilies, users } from "../db/schema";
 import type { Database } from "../env";
 import type { Config } from "../lib/config";
 import { issueTokenPair, newJti } from "./tokens";
+
+/**
+ * A user and the session (token family) a token names, in one query — `session` is null if the
+ * family does not exist or is not the user's. Authentication runs it on every request, so logout and
+ * password changes reach access tokens without a second round trip; refresh refusals read it too.
+ */
+export const userWithSession = preparedQuery((db: Database) =>
+  db
+    .select({ user: users, session: tokenFamilies })
+    .from(users)
+    .leftJoin(tokenFamilies, and(eq(tokenFamilies.id, sql.placeholder("familyId")), eq(tokenFamilies.userId, users.id)))
+    .where(eq(users.id, sql.placeholder("userId")))
+    .prepare(),
+);
 
 /** A login session (token family) about to start: its id, first refresh jti and absolute end. */
 export type NewSession = { id: string; jti: string; createdAt: Date; expiresAt: Date };
