@@ -7,7 +7,7 @@ import { isUniqueViolation } from "../lib/db-errors";
 import { nonFieldError, notFound } from "../lib/errors";
 import { validateJson } from "../lib/validate";
 import { IsAuthenticated, permit } from "../middleware/permissions";
-import { idParam } from "../schemas/fields";
+import { lookupId } from "../schemas/fields";
 import { PROFILE_MODEL, type ProfileInput, profileBody, profileValues, serializeProfile } from "../schemas/profiles";
 import { discardAvatar } from "../services/avatar-store";
 
@@ -15,7 +15,6 @@ type ProfileEnv = { Bindings: Env; Variables: AuthedEnv["Variables"] & { profile
 type Ctx = { env: Env; req: { url: string }; var: AuthedEnv["Variables"] };
 
 const profileNotFound = () => notFound(PROFILE_MODEL);
-const profileExists = () => nonFieldError("You already have a profile.");
 
 const mine = (userId: number) => eq(profiles.userId, userId);
 
@@ -27,9 +26,9 @@ const ownProfile = createMiddleware<{ Variables: { profile?: Profile } } & Authe
   const param = c.req.param("id");
   let where: SQL | undefined = mine(c.var.user.id);
   if (param !== undefined) {
-    const id = idParam.safeParse({ id: param });
-    if (!id.success) throw profileNotFound();
-    where = and(where, eq(profiles.id, id.data.id));
+    const id = lookupId(param);
+    if (id === null) throw profileNotFound();
+    where = and(where, eq(profiles.id, id));
   }
   const profile = await c.var.db.select().from(profiles).where(where).get();
   if (!profile) throw profileNotFound();
@@ -58,7 +57,6 @@ export const profileRoutes = new Hono<AppEnv>()
   })
   .post("/", permit([IsAuthenticated]), validateJson(profileBody), async (c) => {
     const { db, user } = c.var;
-    if (await db.select({ id: profiles.id }).from(profiles).where(mine(user.id)).get()) throw profileExists();
     try {
       const [profile] = await db
         .insert(profiles)
@@ -66,8 +64,8 @@ export const profileRoutes = new Hono<AppEnv>()
         .returning();
       return c.json(render(c, profile!), 201);
     } catch (e) {
-      // A concurrent create won the race; the UNIQUE index on user_id keeps it to one.
-      if (isUniqueViolation(e, "profiles.user_id")) throw profileExists();
+      // The UNIQUE index on user_id keeps it to one profile, concurrent creates included.
+      if (isUniqueViolation(e, "profiles.user_id")) throw nonFieldError("You already have a profile.");
       throw e;
     }
   })

@@ -7,7 +7,7 @@ import type { AppEnv, AuthedEnv, Database } from "../env";
 import { notFound } from "../lib/errors";
 import { validateJson } from "../lib/validate";
 import { IsAuthenticated, permit } from "../middleware/permissions";
-import { idParam } from "../schemas/fields";
+import { lookupId } from "../schemas/fields";
 import { serializeTask, type TaskInput, taskBody, taskPatch } from "../schemas/tasks";
 
 type TaskEnv = { Bindings: Env; Variables: AuthedEnv["Variables"] & { task: Task } };
@@ -25,9 +25,9 @@ const ownTask = (userId: number, id: number, deleted = false) => and(eq(tasks.id
 
 /** A non-numeric id cannot reach here (route pattern); one beyond any row is simply not found. */
 const taskId = (param: string | undefined) => {
-  const parsed = idParam.safeParse({ id: param });
-  if (!parsed.success) throw taskNotFound();
-  return parsed.data.id;
+  const id = lookupId(param);
+  if (id === null) throw taskNotFound();
+  return id;
 };
 
 /** get_object() before the body is read: a bad body on a missing task is 404, not 400 (DRF's order). */

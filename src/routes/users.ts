@@ -6,17 +6,15 @@ import type { AppEnv, AuthedEnv } from "../env";
 import { notFound } from "../lib/errors";
 import { validateJson } from "../lib/validate";
 import { IsAdminUser, IsAuthenticated, permit } from "../middleware/permissions";
-import { idParam } from "../schemas/fields";
+import { lookupId } from "../schemas/fields";
 import { adminUserPatch, serializeUser } from "../schemas/users";
 
 type UserEnv = { Bindings: Env; Variables: AuthedEnv["Variables"] & { account: User } };
 
 /** get_object() for staff: runs after IsAdminUser, so a non-staff caller learns nothing (403 first). */
 const accountObject = createMiddleware<{ Variables: { account?: User } } & AuthedEnv>(async (c, next) => {
-  const param = idParam.safeParse({ id: c.req.param("id") });
-  const account = param.success
-    ? await c.var.db.select().from(users).where(eq(users.id, param.data.id)).get()
-    : undefined;
+  const id = lookupId(c.req.param("id"));
+  const account = id === null ? undefined : await c.var.db.select().from(users).where(eq(users.id, id)).get();
   if (!account) throw notFound("User");
   c.set("account", account);
   await next();

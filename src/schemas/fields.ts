@@ -3,7 +3,13 @@ import { z } from "zod";
 // DRF serializer field types whose parsing differs from plain zod, shared by the resource schemas.
 
 /** URL ids: the route pattern admits only digits; anything past a safe integer matches no row. */
-export const idParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+const idParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+/** The id of a detail URL (`c.req.param("id")`), or null when it cannot name a row: get_object's 404. */
+export function lookupId(param: string | undefined): number | null {
+  const parsed = idParam.safeParse({ id: param });
+  return parsed.success ? parsed.data.id : null;
+}
 
 /**
  * DRF's CharField accepts numbers and stores their text; booleans, lists and objects are
