@@ -1,6 +1,5 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, FORBIDDEN, get, login, makeStaff, post, registerUser, type TestUser, UNAUTHENTICATED } from "./helpers";
+import { call, FORBIDDEN, get, login, makeStaff, post, registerUser, rowOf, type TestUser, UNAUTHENTICATED } from "./helpers";
 import { authenticationFailures, type Case, permissionMatrix, type World } from "./permission-matrix";
 
 type UserJson = Record<string, unknown> & { id: number };
@@ -8,7 +7,6 @@ type UserJson = Record<string, unknown> & { id: number };
 const NOT_ALLOWED = (method: string) => ({ detail: `Method "${method}" not allowed.` });
 const NO_USER = { detail: "No User matches the given query." };
 
-const userRow = (id: number) => env.DB.prepare("SELECT * FROM users WHERE id = ?").bind(id).first();
 
 async function staffUser(): Promise<TestUser> {
   const user = await registerUser();
@@ -138,7 +136,7 @@ describe("admin users: changes", () => {
 
   it("names and email change; username, password, is_superuser, id and dates in a body are ignored", async () => {
     const [admin, target] = await Promise.all([staffUser(), registerUser()]);
-    const before = (await userRow(target.id))!;
+    const before = (await rowOf("users", target.id))!;
     const res = await patch(admin, target.id, {
       first_name: "Ada",
       last_name: "Lovelace",
@@ -152,7 +150,7 @@ describe("admin users: changes", () => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id: target.id, username: target.username, is_superuser: false });
-    expect(await userRow(target.id)).toEqual({
+    expect(await rowOf("users", target.id)).toEqual({
       ...before,
       first_name: "Ada",
       last_name: "Lovelace",
@@ -162,10 +160,10 @@ describe("admin users: changes", () => {
 
   it("an empty PATCH changes nothing", async () => {
     const [admin, target] = await Promise.all([staffUser(), registerUser()]);
-    const before = await userRow(target.id);
+    const before = await rowOf("users", target.id);
     const res = await patch(admin, target.id, {});
     expect(res.status).toBe(200);
-    expect(await userRow(target.id)).toEqual(before);
+    expect(await rowOf("users", target.id)).toEqual(before);
   });
 
   it.each([
@@ -175,16 +173,16 @@ describe("admin users: changes", () => {
     ["long name", { first_name: "x".repeat(151) }, { first_name: ["Ensure this field has no more than 150 characters."] }],
   ])("%s → 400 and nothing changes", async (_, body, errors) => {
     const [admin, target] = await Promise.all([staffUser(), registerUser()]);
-    const before = await userRow(target.id);
+    const before = await rowOf("users", target.id);
     const res = await patch(admin, target.id, body);
     expect([res.status, await res.json()]).toEqual([400, errors]);
-    expect(await userRow(target.id)).toEqual(before);
+    expect(await rowOf("users", target.id)).toEqual(before);
   });
 
   it("a user cannot change their own flags through /api/users/me/ either", async () => {
     const user = await registerUser();
     const res = await call("PATCH", "/api/users/me/", { is_staff: true }, { token: user.access });
     expect(res.status).toBe(405);
-    expect(await userRow(user.id)).toMatchObject({ is_staff: 0 });
+    expect(await rowOf("users", user.id)).toMatchObject({ is_staff: 0 });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { call, FORBIDDEN, get, post, registerUser, type TestUser, UNAUTHENTICATED, unique } from "./helpers";
-import { authenticationFailures, type Case, permissionMatrix, rowOf, type World } from "./permission-matrix";
+import { call, FORBIDDEN, get, post, registerUser, rowOf, type TestUser, UNAUTHENTICATED, unique } from "./helpers";
+import { authenticationFailures, type Case, permissionMatrix, type World } from "./permission-matrix";
 
 // Book creation is limited to 5 per user per day (BookCreateThrottle): no test creates more than
 // 5 books (or attempts) with one user.

@@ -1,8 +1,6 @@
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, post, unique } from "./helpers";
-
-const userCount = async () => (await env.DB.prepare("SELECT count(*) AS n FROM users").first<{ n: number }>())!.n;
+import { call, countRows, post, unique } from "./helpers";
 
 describe("DRF's error shapes", () => {
   it("answers an unknown route with a JSON 404", async () => {
@@ -68,12 +66,12 @@ describe("DRF's error shapes", () => {
   });
 
   it("answers a body over 64 KiB with 413 and writes nothing", async () => {
-    const before = await userCount();
+    const before = await countRows("users");
     const big = JSON.stringify({ username: unique(), password: "p".repeat(70 * 1024) });
     const res = await post("/api/register/", big);
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ detail: "Request body is too large." });
-    expect(await userCount()).toBe(before);
+    expect(await countRows("users")).toBe(before);
   });
 
   it("answers a chunked body over the limit with 413 too", async () => {

@@ -52,6 +52,13 @@ export async function login(username: string, password: string) {
   return (await res.json()) as { access: string; refresh: string };
 }
 
+/** A row straight from D1, for checking what a request did (or did not) write. */
+export const rowOf = (table: string, id: number) =>
+  env.DB.prepare(`SELECT * FROM ${table} WHERE id = ?`).bind(id).first<Record<string, unknown>>();
+
+export const countRows = async (table: string) =>
+  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+
 /** Marks a user staff directly in D1 (as createsuperuser or Django admin would). */
 export const makeStaff = (userId: number) =>
   env.DB.prepare("UPDATE users SET is_staff = 1 WHERE id = ?").bind(userId).run();

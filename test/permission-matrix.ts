@@ -1,6 +1,5 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, makeStaff, registerUser, type TestUser } from "./helpers";
+import { call, countRows, makeStaff, registerUser, rowOf, type TestUser } from "./helpers";
 
 // The permission matrix of one resource: who (anonymous, the row's owner, another user, staff who
 // do not own it) may do what (DRF's six ViewSet actions), with the status and body each gets — and,
@@ -43,12 +42,6 @@ const METHODS: Record<Action, string> = {
   partial_update: "PATCH",
   delete: "DELETE",
 };
-
-export const rowOf = (table: string, id: number) =>
-  env.DB.prepare(`SELECT * FROM ${table} WHERE id = ?`).bind(id).first<Record<string, unknown>>();
-
-export const countRows = async (table: string) =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
 
 async function makeWorld(spec: ResourceSpec): Promise<World> {
   const [owner, other, staff] = await Promise.all([registerUser(), registerUser(), registerUser()]);

@@ -1,13 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, get, post, registerUser, type TestUser, UNAUTHENTICATED } from "./helpers";
+import { call, get, post, registerUser, rowOf, type TestUser, UNAUTHENTICATED } from "./helpers";
 import {
   authenticationFailures,
   type Case,
   DETAIL_ACTIONS,
   permissionMatrix,
   refusedFor,
-  rowOf,
   type World,
 } from "./permission-matrix";
 
@@ -23,7 +22,6 @@ async function createProfile(user: TestUser, fields: Record<string, unknown> = {
   return res.json();
 }
 
-const userRow = (id: number) => env.DB.prepare("SELECT * FROM users WHERE id = ?").bind(id).first();
 
 const listed = (body: unknown, w: World) => expect((body as ProfileJson[]).map((p) => p.id)).toEqual([w.id]);
 const nothingListed = (body: unknown) => expect(body).toEqual([]);
@@ -111,7 +109,7 @@ describe("profiles: /me/", () => {
 describe("profiles: security", () => {
   it("mass assignment: username, email, avatar, user, is_staff and id in a body change nothing", async () => {
     const [user, victim] = await Promise.all([registerUser({ email: "me@example.com" }), registerUser()]);
-    const accountBefore = await userRow(user.id);
+    const accountBefore = await rowOf("users", user.id);
     const sneaky = {
       id: 777_777,
       user: victim.id,
@@ -128,7 +126,7 @@ describe("profiles: security", () => {
     const res = await call("PATCH", "/api/profiles/me/", { ...sneaky, bio: "still me" }, { token: user.access });
     expect(await res.json()).toMatchObject({ username: user.username, email: "me@example.com", avatar: null, bio: "still me" });
     expect(await rowOf("profiles", created.id)).toMatchObject({ user_id: user.id, avatar_key: null });
-    expect(await userRow(user.id)).toEqual(accountBefore);
+    expect(await rowOf("users", user.id)).toEqual(accountBefore);
     const victimProfile = await get("/api/profiles/me/", { token: victim.access });
     expect(victimProfile.status).toBe(404);
   });

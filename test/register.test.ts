@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { claimsOf, get, post, registerUser, STRONG_PASSWORD, unique } from "./helpers";
+import { claimsOf, countRows, get, post, registerUser, STRONG_PASSWORD, unique } from "./helpers";
 
 const register = (fields: Record<string, unknown>) => post("/api/register/", fields);
 const valid = (overrides: Record<string, unknown> = {}) => ({
@@ -12,8 +12,6 @@ const valid = (overrides: Record<string, unknown> = {}) => ({
 });
 const userRow = (username: string) =>
   env.DB.prepare("SELECT * FROM users WHERE username = ?").bind(username).first<Record<string, unknown>>();
-const userCount = async () =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM users").first<{ n: number }>())!.n;
 
 describe("POST /api/register/", () => {
   it("creates the user and answers 201 with the user and a token pair, never the password", async () => {
@@ -78,11 +76,11 @@ describe("POST /api/register/", () => {
     ["a password over 4096 characters", { password: "p".repeat(4097), password_confirm: "p".repeat(4097) }, { password: ["Ensure this field has no more than 4096 characters."], password_confirm: ["Ensure this field has no more than 4096 characters."] }],
     ["a username that is not a string", { username: 42 }, { username: ["Not a valid string."] }],
   ])("refuses %s with DRF's message and writes nothing", async (_, overrides, errors) => {
-    const before = await userCount();
+    const before = await countRows("users");
     const res = await register(valid(overrides));
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual(errors);
-    expect(await userCount()).toBe(before);
+    expect(await countRows("users")).toBe(before);
   });
 
   it("refuses passwords that don't match as a non-field error", async () => {

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { call, get, post, registerUser, type TestUser, UNAUTHENTICATED } from "./helpers";
+import { call, get, post, registerUser, rowOf, type TestUser, UNAUTHENTICATED } from "./helpers";
 import {
   authenticationFailures,
   type Case,
   DETAIL_ACTIONS,
   permissionMatrix,
   refusedFor,
-  rowOf,
   type World,
 } from "./permission-matrix";
 
