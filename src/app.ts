@@ -13,6 +13,7 @@ import { accountRoutes } from "./routes/accounts";
 import { AVATAR_UPLOAD_PATH, avatarRoutes, avatarUploadRoutes } from "./routes/avatars";
 import { bookRoutes } from "./routes/books";
 import { profileRoutes } from "./routes/profiles";
+import { AVATAR_URL_PATH } from "./schemas/profiles";
 import { schemaRoutes } from "./routes/schema";
 import { taskRoutes } from "./routes/tasks";
 import { tokenRoutes } from "./routes/token";
@@ -62,7 +63,7 @@ export function createApp() {
   app.route("/api/tasks/", taskRoutes);
   app.route("/api/profiles/", profileRoutes);
   app.route(AVATAR_UPLOAD_PATH, avatarUploadRoutes);
-  app.route("/api/avatars/", avatarRoutes);
+  app.route(AVATAR_URL_PATH, avatarRoutes);
   app.route("/api/", schemaRoutes(() => app.routes, authenticates));
 
   allowFor = allowedMethods(app.routes);

@@ -1,11 +1,12 @@
+import { randomId } from "../lib/random-id";
 import type { ImageType } from "./image-types";
 
 // Every upload gets a new random key, so what a key names never changes and may be cached for good.
 export const AVATAR_CACHE_CONTROL = "public, max-age=31536000, immutable";
 
-/** Stores an image under a fresh key (128 random bits, then its type's extension) and returns the key. */
+/** Stores an image under a fresh key (a random 32-hex id, then its type's extension) and returns the key. */
 export async function storeAvatar(bucket: R2Bucket, bytes: Uint8Array, type: ImageType): Promise<string> {
-  const key = `${crypto.randomUUID().replaceAll("-", "")}.${type.extension}`;
+  const key = `${randomId()}.${type.extension}`;
   await bucket.put(key, bytes, { httpMetadata: { contentType: type.contentType, cacheControl: AVATAR_CACHE_CONTROL } });
   return key;
 }

@@ -2,8 +2,9 @@ import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { tokenFamilies, users } from "../db/schema";
 import type { Database } from "../env";
 import type { Config } from "../lib/config";
+import { randomId } from "../lib/random-id";
 import { userWithSession } from "./sessions";
-import { issueTokenPair, newJti, type TokenClaims, type TokenPair } from "./tokens";
+import { issueTokenPair, type TokenClaims, type TokenPair } from "./tokens";
 
 // D1 (one primary, no read replicas: every query here is strongly consistent) decides whether a
 // refresh token may be used; KV only mirrors what D1 already refused, for cheap global reads.
@@ -36,7 +37,7 @@ const familyIs = (claims: TokenClaims) =>
  */
 export async function rotateRefreshToken(db: Database, config: Config, claims: TokenClaims): Promise<TokenPair> {
   const now = new Date();
-  const childJti = newJti();
+  const childJti = randomId();
   const rotated = await db
     .update(tokenFamilies)
     .set({ currentJti: childJti, previousJti: claims.jti, rotatedAt: now })

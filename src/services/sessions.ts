@@ -3,7 +3,8 @@ import { preparedQuery } from "../db/client";
 import { tokenFamilies, users } from "../db/schema";
 import type { Database } from "../env";
 import type { Config } from "../lib/config";
-import { issueTokenPair, newJti } from "./tokens";
+import { randomId } from "../lib/random-id";
+import { issueTokenPair } from "./tokens";
 
 /**
  * A user and the session (token family) a token names, in one query — `session` is null if the
@@ -25,8 +26,8 @@ export type NewSession = { id: string; jti: string; createdAt: Date; expiresAt: 
 export function newSession(config: Config): NewSession {
   const now = Date.now();
   return {
-    id: newJti(),
-    jti: newJti(),
+    id: randomId(),
+    jti: randomId(),
     createdAt: new Date(now),
     expiresAt: new Date(now + config.sessionLifetime * 1000),
   };

@@ -1,6 +1,7 @@
 import { errors, jwtVerify, SignJWT } from "jose";
 import type { Config } from "../lib/config";
 import { perObject } from "../lib/per-object";
+import { randomId } from "../lib/random-id";
 
 // Tokens as simplejwt 5.5 makes them (claims token_type, exp, iat, jti, user_id as a string), plus
 // `fam`: the id of the login session (token family) both tokens belong to. Like simplejwt's custom
@@ -22,9 +23,6 @@ export class TokenError extends Error {
 }
 
 const ALGORITHM = "HS256";
-
-/** 32 lowercase hex characters, like Python's uuid4().hex. */
-export const newJti = () => crypto.randomUUID().replaceAll("-", "");
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -52,7 +50,7 @@ export async function issueTokenPair(
   config: Config,
   userId: number,
   family: { id: string; expiresAt: Date },
-  jti = newJti(),
+  jti = randomId(),
 ): Promise<TokenPair> {
   const iat = nowSeconds();
   const familyEnd = Math.floor(family.expiresAt.getTime() / 1000);
@@ -68,7 +66,7 @@ export async function issueTokenPair(
     ...refreshClaims,
     token_type: "access",
     exp: iat + config.accessTokenLifetime,
-    jti: newJti(),
+    jti: randomId(),
   };
   const [refresh, access] = await Promise.all([sign(config, refreshClaims), sign(config, accessClaims)]);
   return { refresh, access, refreshClaims };
