@@ -13,7 +13,8 @@ export type Permission<Authed extends boolean = boolean> = {
   hasPermission(c: Context<AppEnv>): boolean;
 };
 
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** DRF's SAFE_METHODS: the methods that only read. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
 export const isSafeMethod = (c: Context) => SAFE_METHODS.has(c.req.method);
 
 export const AllowAny: Permission<false> = { authed: false, hasPermission: () => true };

@@ -1,7 +1,13 @@
 import type { RouterRoute } from "hono/types";
 import { findTargetHandler } from "hono/utils/handler";
 import { z } from "zod";
-import { AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly, type Permission } from "../middleware/permissions";
+import {
+  AllowAny,
+  IsAuthenticated,
+  IsAuthenticatedOrReadOnly,
+  type Permission,
+  SAFE_METHODS,
+} from "../middleware/permissions";
 import { factsOf, type RouteFacts } from "./annotations";
 import { ERROR_RESPONSES, type ErrorStatus } from "./error-responses";
 import { type Json, SchemaComponents } from "./json-schema";
@@ -18,7 +24,6 @@ export type DocumentOptions = {
 /** A route as the document sees it: one method on one path, with the facts of all its middleware. */
 export type RouteOperation = { key: string; method: string; path: string; honoPath: string; facts: RouteFacts[] };
 
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 // Permissions that never refuse an authenticated user; any other can answer 403.
 const NEVER_FORBIDS: readonly Permission[] = [AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly];
 
