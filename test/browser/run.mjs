@@ -10,12 +10,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { chromium } from "playwright-core";
+import { API, startDevServer } from "../e2e/dev-server.mjs";
 import { serveDocsAssets } from "./docs-assets.mjs";
 import { serveStatic } from "./static-server.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CHROMIUM = "/usr/bin/chromium";
-const API = "http://localhost:8787";
 const SPA_PORT = 5173;
 const ARTIFACTS = join(ROOT, "test/artifacts");
 // Fresh local storage (D1, Durable Objects) every run: the throttles count per address and
@@ -38,36 +38,13 @@ function run(command, args, options = {}) {
   return { child, done, log: () => log };
 }
 
-async function answers(url) {
-  try {
-    return (await fetch(url)).status;
-  } catch {
-    return null;
-  }
-}
-
 async function startApi() {
-  // A server still shutting down (the smoke test's, just before this in .ci/run) gets a moment to go.
-  for (let wait = 0; (await answers(`${API}/api/users/me/`)) !== null; wait++) {
-    if (wait === 20) throw new Error(`${API} is already taken: stop that server first`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
   await rm(STATE, { recursive: true, force: true });
   const migrate = run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE], {
     env: { ...process.env, CI: "true" },
   });
   if ((await migrate.done) !== 0) throw new Error(`migrations failed:\n${migrate.log()}`);
-  const dev = run("npm", ["run", "dev", "--", "--persist-to", STATE], { detached: true });
-  const deadline = Date.now() + 90_000;
-  while ((await answers(`${API}/api/users/me/`)) !== 401) {
-    if (Date.now() > deadline) throw new Error(`wrangler dev did not answer within 90 s:\n${dev.log()}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return () => {
-    try {
-      process.kill(-dev.child.pid, "SIGTERM");
-    } catch {}
-  };
+  return startDevServer(["--persist-to", STATE]);
 }
 
 async function launchChromium() {

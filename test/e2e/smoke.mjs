@@ -1,29 +1,6 @@
 // End-to-end smoke test over real HTTP: starts `npm run dev` (the README's command), waits for it,
 // walks register → token → authenticated request, and stops it. Run by .ci/run.
-import { spawn } from "node:child_process";
-
-const BASE = process.env.SMOKE_BASE_URL ?? "http://localhost:8787";
-const dev = spawn("npm", ["run", "dev"], { stdio: ["ignore", "pipe", "pipe"], detached: true });
-let log = "";
-dev.stdout.on("data", (d) => (log += d));
-dev.stderr.on("data", (d) => (log += d));
-
-const stop = () => {
-  try {
-    process.kill(-dev.pid, "SIGTERM");
-  } catch {}
-};
-
-async function waitForServer(deadline) {
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${BASE}/api/users/me/`);
-      if (res.status === 401) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`wrangler dev did not answer within the deadline:\n${log}`);
-}
+import { API as BASE, startDevServer } from "./dev-server.mjs";
 
 function check(condition, message, detail) {
   if (!condition) throw new Error(`${message}: ${JSON.stringify(detail)}`);
@@ -39,8 +16,9 @@ async function json(method, path, body, token) {
   return { status: res.status, body: await res.json() };
 }
 
+let stop = () => {};
 try {
-  await waitForServer(Date.now() + 90_000);
+  stop = await startDevServer();
   const username = `smoke${Date.now()}`;
   const password = "correct horse battery staple";
   const reg = await json("POST", "/api/register/", { username, password, password_confirm: password });
