@@ -13,6 +13,12 @@ export const timestamps = {
     .$onUpdateFn(() => new Date()),
 };
 
+/**
+ * An update's values with updated_at named. Django's save() refreshes it even when a PATCH changes
+ * nothing, and Drizzle refuses an UPDATE whose values are all undefined before $onUpdateFn runs.
+ */
+export const touched = <T extends object>(values: T) => ({ ...values, updatedAt: new Date() });
+
 /** Soft delete: rows with a deleted_at are hidden from the default queries of their resource. */
 export const softDelete = {
   deletedAt: timestampMs("deleted_at"),

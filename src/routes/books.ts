@@ -2,7 +2,7 @@ import { desc, eq } from "drizzle-orm";
 import { Hono, type MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { preparedQuery } from "../db/client";
-import { type Book, books, users } from "../db/schema";
+import { type Book, books, touched, users } from "../db/schema";
 import type { AppEnv, Database } from "../env";
 import { isUniqueViolation } from "../lib/db-errors";
 import { notFound, validationError } from "../lib/errors";
@@ -54,7 +54,7 @@ const bookObject = createMiddleware<{ Variables: { found?: BookRow } } & AppEnv>
 }) as MiddlewareHandler<BookEnv>;
 
 async function updateBook(db: Database, { book, ownerUsername }: BookRow, input: BookInput) {
-  const [updated] = await uniqueIsbn(db.update(books).set(bookValues(input)).where(eq(books.id, book.id)).returning());
+  const [updated] = await uniqueIsbn(db.update(books).set(touched(bookValues(input))).where(eq(books.id, book.id)).returning());
   // Deleted by its owner between the lookup and this write.
   if (!updated) throw notFound("Book");
   return serializeBook(updated, ownerUsername);

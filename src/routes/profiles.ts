@@ -1,7 +1,7 @@
 import { and, eq, type SQL } from "drizzle-orm";
 import { Hono, type MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
-import { type Profile, profiles } from "../db/schema";
+import { type Profile, profiles, touched } from "../db/schema";
 import type { AppEnv, AuthedEnv } from "../env";
 import { isUniqueViolation } from "../lib/db-errors";
 import { nonFieldError, notFound } from "../lib/errors";
@@ -41,7 +41,7 @@ const render = (c: Ctx, profile: Profile) => serializeProfile(profile, c.var.use
 async function updateProfile(c: Ctx & { var: { profile: Profile } }, input: ProfileInput) {
   const [profile] = await c.var.db
     .update(profiles)
-    .set(profileValues(input))
+    .set(touched(profileValues(input)))
     .where(and(mine(c.var.user.id), eq(profiles.id, c.var.profile.id)))
     .returning();
   if (!profile) throw profileNotFound();

@@ -2,7 +2,7 @@ import { and, desc, eq, isNotNull, isNull, type Placeholder, sql } from "drizzle
 import { Hono, type MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { preparedQuery } from "../db/client";
-import { type Task, tasks, type User } from "../db/schema";
+import { type Task, tasks, touched, type User } from "../db/schema";
 import type { AppEnv, AuthedEnv, Database } from "../env";
 import { notFound } from "../lib/errors";
 import { validateJson } from "../lib/validate";
@@ -57,7 +57,7 @@ async function listOwnTasks(db: Database, user: User, deleted: boolean) {
 
 /** The update itself re-checks owner and trash state: the task may have been deleted since the lookup. */
 async function updateTask(db: Database, user: User, id: number, values: TaskInput) {
-  const [task] = await db.update(tasks).set(values).where(ownTask(user.id, id)).returning();
+  const [task] = await db.update(tasks).set(touched(values)).where(ownTask(user.id, id)).returning();
   if (!task) throw taskNotFound();
   return serializeTask(task, user.username);
 }
