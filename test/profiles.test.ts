@@ -22,7 +22,6 @@ async function createProfile(user: TestUser, fields: Record<string, unknown> = {
   return res.json();
 }
 
-
 const listed = (body: unknown, w: World) => expect((body as ProfileJson[]).map((p) => p.id)).toEqual([w.id]);
 const nothingListed = (body: unknown) => expect(body).toEqual([]);
 const theProfile = (body: unknown, w: World) =>
