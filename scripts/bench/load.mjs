@@ -33,18 +33,26 @@ export async function runLoad(base, spec) {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
-async function runSequential(base, { path, method = "GET", headers, body, duration }) {
+/**
+ * One request after another. Request builders work as under autocannon: the builder's method and
+ * headers, then its setupRequest; onResponse gets the status, body text and headers.
+ */
+async function runSequential(base, { path, method = "GET", headers, body, requests, duration }) {
+  const builder = requests?.[0] ?? {};
   const times = [];
   const statuses = {};
   let errors = 0;
   const start = performance.now();
   while (performance.now() - start < duration * 1000) {
+    const defaults = { path, method: builder.method ?? method, headers: builder.headers ?? headers, body: builder.body ?? body };
+    const request = builder.setupRequest ? builder.setupRequest(defaults) : defaults;
     const sent = performance.now();
     try {
-      const res = await fetch(base + path, { method, headers, body });
-      await res.arrayBuffer();
+      const res = await fetch(base + request.path, request);
+      const text = await res.text();
       times.push(performance.now() - sent);
       statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      builder.onResponse?.(res.status, text, undefined, Object.fromEntries(res.headers));
     } catch {
       errors++;
     }

@@ -3,26 +3,58 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { cpuClock, workerdChildren } from "./server-cpu.mjs";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const ENTRY = "scripts/bench/worker/entry.ts";
+/** The bench Worker; with `--profile`, the one that adds /__bench/profile/:op. */
+export const ENTRIES = { default: "scripts/bench/worker/entry.ts", profile: "scripts/bench/worker/profile/entry.ts" };
 export const WORKER_NAME = "edge-drf-bench";
 
-/** The bench entry bundled the way `wrangler deploy` bundles the real Worker. */
-export function bundleWorker() {
+let tomlWorker;
+/** wrangler.toml's Worker, read once (wrangler logs each reading). */
+const wranglerToml = () => (tomlWorker ??= unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")).workerOptions);
+
+// The latency model finds each binding call's request through AsyncLocalStorage (node:async_hooks),
+// which workerd offers under this flag. The app imports nothing of it.
+const compatibilityFlags = () => [...new Set([...(wranglerToml().compatibilityFlags ?? []), "nodejs_als"])];
+
+/** A bench entry bundled the way `wrangler deploy` bundles the real Worker. */
+export function bundleWorker(entry) {
   const outdir = mkdtempSync(join(tmpdir(), "edge-drf-bench-"));
+  const flags = compatibilityFlags().map((flag) => `--compatibility-flags=${flag}`);
   // --env="": wrangler.toml's top level (local defaults), not [env.production].
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--env=", "--outdir", outdir, ENTRY], {
+  execFileSync("npx", ["wrangler", "deploy", entry, "--dry-run", "--env=", "--outdir", outdir, ...flags], {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
   });
-  return { scriptPath: join(outdir, "entry.js"), cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+  const scriptPath = join(outdir, `${basename(entry, ".ts")}.js`);
+  return { scriptPath, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+}
+
+/** A TCP port nobody listens on right now, for workerd's inspector. */
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+
+/**
+ * A signing secret for the app as it is configured today (JWT_SECRET) and as src/lib/key-set.ts
+ * expects it (JWT_SIGNING_KEYS, one current HS256 key): each version ignores the other's var.
+ */
+function signingSecrets() {
+  const secret = randomBytes(32);
+  const key = { kid: "bench", alg: "HS256", kty: "oct", k: secret.toString("base64url"), state: "current", use: "sig" };
+  return { JWT_SECRET: secret.toString("hex"), JWT_SIGNING_KEYS: JSON.stringify({ keys: [key] }) };
 }
 
 /**
@@ -54,13 +86,13 @@ function migrationStatements() {
 /**
  * Starts workerd with the bindings of wrangler.toml (D1, KV, R2, Durable Objects, vars), fresh
  * storage under STORAGE_ROOT, migrations applied and a fresh JWT secret. `rates`: "raised" for the load scenarios,
- * "config" for wrangler.toml's own rates (the exactness scenario). `inspectorPort` opens workerd's
+ * "config" for wrangler.toml's own rates (the exactness scenario). `inspector` opens workerd's
  * inspector, for the CPU profile.
  */
-export async function startLocalServer(scriptPath, { rates, inspectorPort }) {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+export async function startLocalServer(scriptPath, { rates, inspector = false }) {
   // The bundle already holds every module, so wrangler's module rules (which Miniflare 5 refuses) go.
-  const { modulesRules: _bundled, ...worker } = workerOptions;
+  const { modulesRules: _bundled, ...worker } = wranglerToml();
+  const inspectorPort = inspector ? await freePort() : undefined;
   const configured = worker.bindings.DEFAULT_THROTTLE_RATES;
   const storage = mkdtempSync(join(STORAGE_ROOT, "edge-drf-bench-storage-"));
   // wrangler still describes a Worker in Miniflare 4's option shape; Miniflare 5 converts it.
@@ -76,9 +108,10 @@ export async function startLocalServer(scriptPath, { rates, inspectorPort }) {
         modules: true,
         scriptPath,
         modulesRoot: dirname(scriptPath),
+        compatibilityFlags: compatibilityFlags(),
         bindings: {
           ...worker.bindings,
-          JWT_SECRET: randomBytes(32).toString("hex"),
+          ...signingSecrets(),
           DEFAULT_THROTTLE_RATES: rates === "raised" ? raisedRates(configured) : configured,
         },
       },
@@ -94,5 +127,5 @@ export async function startLocalServer(scriptPath, { rates, inspectorPort }) {
     await mf.dispose();
     rmSync(storage, { recursive: true, force: true });
   };
-  return { url: url.origin, db, cpuMs, dispose };
+  return { url: url.origin, db, cpuMs, dispose, inspector: inspector ? { port: inspectorPort, workerName: WORKER_NAME } : null };
 }

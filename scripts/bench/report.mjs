@@ -1,28 +1,11 @@
-// Turns one run's figures into the console table and BENCHMARKS.md.
-import { BREAKDOWN, COMPONENTS } from "./profile.mjs";
-import { EXACTNESS_ATTEMPTS, EXACTNESS_QUOTA } from "./scenarios.mjs";
+// Turns one run's figures into the console summary and BENCHMARKS.md.
+import { int, ms, ratio, table } from "./format.mjs";
+import { formatModel } from "./latency-model.mjs";
+import { profileSections } from "./profile/report.mjs";
+import { ceilingOf, EXACTNESS_ATTEMPTS, EXACTNESS_QUOTA } from "./scenarios.mjs";
 
 /** Targets of issue 7, as ratios to the ceiling measured in the same run. */
 export const TARGETS = { "books-anon": 0.5, "tasks-many": 0.35, "tasks-one": 0.35 };
-
-const ms = (value) => (value === undefined || value === null ? "–" : value < 10 ? value.toFixed(2) : value.toFixed(1));
-const int = (value) => Math.round(value).toLocaleString("en-US");
-const ratio = (value) => value.toFixed(2);
-
-function table(header, rows) {
-  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join(
-    "\n",
-  );
-}
-
-const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
-
-/** The ceiling of the run: the mean of its measurements at the start and at the end. */
-export function ceilingOf(load) {
-  const ceilings = load.filter((row) => row.key.startsWith("ceiling"));
-  const cpus = ceilings.map((row) => row.cpu).filter((cpu) => cpu !== null);
-  return { rps: mean(ceilings.map((row) => row.rps)), cpu: cpus.length ? mean(cpus) : null };
-}
 
 export function loadTable(load) {
   const ceiling = ceilingOf(load);
@@ -41,8 +24,18 @@ export function loadTable(load) {
   );
 }
 
+/** "2" when every response agreed, "2 (1–3)" when they differed. */
+const figure = (f) => (f ? `${f.median}${f.min === f.max ? "" : ` (${f.min}–${f.max})`}` : "–");
+
 export function printSummary(results) {
   console.log(`\n${loadTable(results.load)}\n`);
+  for (const row of results.latencyModel?.rows ?? []) {
+    const { io, modelled } = row;
+    console.log(
+      `${row.title}, modelled: p50 ${ms(modelled.p50)} ms, ${figure(io.primary)} primary + ${figure(io.replica)} replica ` +
+        `of ${figure(io.rounds)} rounds, × single-region ${ratio(modelled.p50 / row.singleRegion)}`,
+    );
+  }
   for (const row of [...(results.throttling ?? []), ...(results.scaling ?? [])]) {
     const cpu = row.cpu === null ? "" : `, workerd CPU ${ms(row.cpu)} ms/req`;
     console.log(`${row.title}: ${int(row.rps)} req/s, p50 ${ms(row.p50)} ms, p99 ${ms(row.p99)} ms${cpu}`);
@@ -57,6 +50,80 @@ function latencyRows(rows, extra = []) {
     ["Request", "p50 ms", "p99 ms", "req/s", "non-2xx", "workerd CPU ms/req", ...extra.map((e) => e.title)],
     rows.map((r) => [r.title, ms(r.p50), ms(r.p99), int(r.rps), int(r.non2xx), ms(r.cpu), ...extra.map((e) => ms(r[e.key]))]),
   );
+}
+
+const CALL_NAMES = { primary: "primary", replica: "replica", do: "DO", kv: "KV", r2: "R2" };
+/** "primary=2,do=1" → "2 primary, 1 DO". */
+const callList = (text) =>
+  text
+    .split(",")
+    .filter(Boolean)
+    .map((pair) => pair.split("="))
+    .map(([to, n]) => `${n} ${CALL_NAMES[to] ?? to}`)
+    .join(", ");
+
+function latencyModelSection({ model, connections, duration, rows }) {
+  const single = `single-region ms (${model.primary} + p50 alone)`;
+  const modelRows = [
+    [
+      "D1 primary",
+      model.primary,
+      "every query on `env.DB` itself (without the Sessions API every query goes to the primary), every call on a " +
+        "`first-primary` session, every write (INSERT, UPDATE, DELETE, REPLACE — alone or in a batch)",
+    ],
+    ["D1 replica", model.replica, "any other call on a session (`first-unconstrained` or a bookmark)"],
+    ["Durable Object", model.do, "each call on a RateLimiter stub (`hit`, `forget`)"],
+    ["KV", model.kv, "each BLACKLIST get, getWithMetadata, put, delete or list"],
+    ["R2", model.r2, `each AVATARS head, get, put, delete or list${model.r2 === model.kv ? " (KV's figure: R2 is as near as KV)" : ""}`],
+  ];
+  const results = rows.map(({ title, modelled, io, alone, singleRegion }) => {
+    const after = io.calls.after ? ` (+ ${callList(io.calls.after)} after the response)` : "";
+    return [
+      title,
+      ms(modelled.p50),
+      ms(modelled.p99),
+      int(modelled.non2xx),
+      figure(io.primary),
+      figure(io.replica),
+      figure(io.rounds),
+      figure(io.waitMs),
+      `${callList(io.calls.during) || "none"}${after}`,
+      `${ms(singleRegion)} (${model.primary} + ${ms(alone.p50)})`,
+      ratio(modelled.p50 / singleRegion),
+    ];
+  });
+  return [
+    "Local D1 has no replicas and no distance. For these rows the bench Worker gives every binding call the",
+    "round trip it would have in production, for a client far from the single D1 primary and near a read",
+    `replica, its Durable Object and KV (\`--model ${formatModel(model)}\`):`,
+    "",
+    table(["Destination", "round trip, ms", "which calls"], modelRows),
+    "",
+    "A prepared statement's `all`, `raw`, `first` or `run` is one round trip; a batch is one. A call waits half",
+    "its round trip before it reaches the local binding and half after it answers, on a timer (no CPU).",
+    "No replication lag is modelled. The Worker logs each call's start and end per request: calls that",
+    "overlap in time form one *round* of I/O, which lasts as long as its slowest call. A round with a call",
+    "to the primary counts as a *primary* round trip; one with a replica call and none to the primary, as a",
+    "*replica* round trip; the other rounds wait only for the Durable Object, KV or R2. *Modelled wait* sums",
+    "the rounds' lengths. Calls still under way when the response leaves (`waitUntil` work) delay no one",
+    "and are not counted. Figures are medians over every response of the run, with the range when",
+    "responses differed; the calls are those of the most common response.",
+    "",
+    `*Single-region*: a server in the primary's region, which the client reaches with the same ${model.primary} ms`,
+    "round trip, answering in our own time for the same request without the model (p50, one connection,",
+    "same server). *× single-region* is our modelled p50 over that figure: below 1, we answer sooner.",
+    `Load: ${connections} connections, ${duration} s per scenario, throttle rates raised as for the throughput`,
+    "table (the refused row keeps its one-a-day rate). The modelled p50 also holds this machine's queueing;",
+    "the round trips do not depend on the machine.",
+    "",
+    table(
+      [
+        ...["Request", "p50 ms", "p99 ms", "non-2xx", "primary round trips", "replica round trips", "rounds of I/O"],
+        ...["modelled wait ms", "calls per request", single, "× single-region"],
+      ],
+      results,
+    ),
+  ].join("\n");
 }
 
 function exactnessSection(rounds) {
@@ -74,119 +141,11 @@ function exactnessSection(rounds) {
   ].join("\n");
 }
 
-/** The kind of cost a component is, for the per-request shares. */
-const KINDS = [
-  [/^d1-/, "D1"],
-  [/^do-/, "Durable Object hop"],
-  [/^(jwt|pbkdf2)/, "crypto"],
-  [/^kv-/, "KV"],
-  [/^serialize/, "serialisation"],
-];
-const kindOf = (op) => KINDS.find(([pattern]) => pattern.test(op))?.[1] ?? op;
-
-/** "D1 52 % · Durable Object hop 9 % · …" for one request, from its components, ceiling and rest. */
-function shares(ops, costs, total, ceiling, basis) {
-  const byKind = new Map([["HTTP + workerd (the ceiling)", ceiling]]);
-  for (const op of ops) byKind.set(kindOf(op), (byKind.get(kindOf(op)) ?? 0) + costs[op][basis]);
-  const explained = [...byKind.values()].reduce((sum, v) => sum + v, 0);
-  byKind.set("app code and the rest", Math.max(0, total - explained));
-  return [...byKind]
-    .sort((a, b) => b[1] - a[1])
-    .map(([kind, value]) => `${kind} ${Math.round((100 * value) / total)} %`)
-    .join(" · ");
-}
-
-function breakdownSection(profile) {
-  const { costs, sequential } = profile;
-  // workerd's CPU time when it can be read: unlike wall time, other processes on the machine hardly move it.
-  const basis = sequential.ceiling.cpu === null ? "wall" : "cpu";
-  const components = table(
-    ["Component", "wall ms per call", "workerd CPU ms per call"],
-    COMPONENTS.map(({ op, label }) => [`${label} (\`${op}\`)`, ms(costs[op].wall), ms(costs[op].cpu)]),
-  );
-  const rows = Object.entries(BREAKDOWN).map(([key, ops]) => {
-    const explained = ops.reduce((sum, op) => sum + costs[op][basis], 0);
-    const total = sequential[key][basis];
-    const rest = total - sequential.ceiling[basis] - explained;
-    const parts = ops.map((op) => `${op} ${ms(costs[op][basis])}`).join(" + ");
-    return [key, ms(sequential[key].wall), ms(total), ms(sequential.ceiling[basis]), parts, ms(rest)];
-  });
-  const unit = basis === "cpu" ? "workerd CPU ms" : "wall ms";
+function header(meta) {
   return [
-    "Each component timed alone inside the Worker (a bench-only route runs it n times; a request running",
-    "it 0 times is subtracted), then whole requests sent one at a time. *Rest* is what neither the ceiling",
-    "route (HTTP, workerd, a bare Hono route) nor the listed components explain: the app's middleware,",
-    "routing, zod validation, Drizzle's mapping and JSON serialisation. Sequential requests cost more",
-    "CPU each than the same requests under load (workerd batches I/O wake-ups when busy).",
-    "",
-    components,
-    "",
-    table(["Request", "sequential p50 wall ms", `total, ${unit}`, `ceiling, ${unit}`, `components, ${unit}`, `rest, ${unit}`], rows),
-    "",
-    "Shares of each request's time:",
-    "",
-    ...Object.entries(BREAKDOWN).map(
-      ([key, ops]) =>
-        `- **${key}** (${ms(sequential[key][basis])} ${unit}): ${shares(ops, costs, sequential[key][basis], sequential.ceiling[basis], basis)}`,
-    ),
-  ].join("\n");
-}
-
-// What a route must do however it is written: DRF's anonymous throttle counts every request in its
-// Durable Object, and the data lives in D1 (the task list also needs the user and session state).
-const FLOORS = [
-  ["GET /api/books/ (anonymous)", "≥ 0.5", "limiter hop + one D1 round trip", ["do-hit", "d1-ping"]],
-  ["GET /api/tasks/", "≥ 0.35", "limiter hop + user/session lookup and task query in one D1 batch", ["do-hit", "d1-auth-tasks-batch"]],
-];
-
-function targetsSection(profile, load) {
-  const { costs } = profile;
-  // Under load (the throughput table) a request costs far less than one sent alone, so the floor is
-  // the loaded ceiling plus the calls' own cost, each timed in a loop inside one request.
-  const ceiling = ceilingOf(load).cpu;
-  if (ceiling === null) return "(workerd's CPU time could not be read on this machine.)";
-  const rows = FLOORS.map(([route, target, calls, ops]) => {
-    const floor = ceiling + ops.reduce((sum, op) => sum + costs[op].cpu, 0);
-    return [route, target, calls, ms(floor), (ceiling / floor).toFixed(2)];
-  });
-  return [
-    "The best ratio a route could reach on this machine if it did nothing but the ceiling's work (under",
-    "load) and the storage calls it cannot avoid (each timed on its own, above). Both targets lie above",
-    "it: Miniflare's local D1 (a separate isolate, JSON both ways) and the limiter's Durable Object each",
-    "cost more CPU per call than a whole ceiling request. Only serving without D1 (stale reads) or",
-    "without counting each request in its object (inexact throttles) would get closer — both would break",
-    "promises the API makes. In production these calls are network round trips rather than Worker CPU,",
-    "so the figure that carries over is the number of sequential round trips: a read runs alongside its",
-    "throttle check, so the anonymous book list waits for 1 (limiter ∥ D1), the task list for 2",
-    "(authentication's D1 lookup, then limiter ∥ D1).",
-    "",
-    table(["Route", "target", "calls it cannot avoid", "floor, workerd CPU ms", "best possible × ceiling"], rows),
-  ].join("\n");
-}
-
-function cpuProfileSection(profiles) {
-  const keys = Object.keys(profiles);
-  const share = (key, name) => profiles[key].find((m) => m.name === name)?.percent ?? 0;
-  const names = [...new Set(keys.flatMap((key) => profiles[key].map((m) => m.name)))]
-    .filter((name) => keys.some((key) => share(key, name) >= 1))
-    .sort((a, b) => share(keys[0], b) - share(keys[0], a));
-  return [
-    "A V8 CPU profile of the app's isolate (the Worker and its RateLimiter objects) during a 32-connection",
-    "load, through workerd's inspector: the share of its busy samples spent in each source module of the",
-    "bundle. The D1, KV and R2 simulators run in isolates of their own and are not in it.",
-    "",
-    table(
-      ["Module", ...keys.map((key) => `${key} %`)],
-      names.map((name) => [name, ...keys.map((key) => share(key, name).toFixed(1))]),
-    ),
-  ].join("\n");
-}
-
-export function markdown(results, meta) {
-  const sections = [
     "# Benchmarks",
     "",
-    `Generated by \`npm run bench\` on ${meta.date}. Machine: ${meta.machine}; Node ${meta.node}.`,
+    `Generated by \`npm run bench${meta.profile ? " -- --profile" : ""}\` on ${meta.date}. Machine: ${meta.machine}; Node ${meta.node}.`,
     meta.remote
       ? `Target: ${meta.remote} (a deployed Worker; its own throttle rates apply).`
       : [
@@ -201,24 +160,24 @@ export function markdown(results, meta) {
     `Load: autocannon${meta.remote ? "" : " on the same machine"}, ${meta.connections} connections, ${meta.duration} s per scenario.`,
     "The machine is shared, so absolute figures drift between runs: compare the ratios to the ceiling,",
     "which is measured in the same run (mean of a measurement at the start and one at the end).",
-    "",
-    "## Throughput",
-    "",
-    loadTable(results.load),
   ];
+}
+
+export function markdown(results, meta) {
+  const sections = [...header(meta), "", "## Throughput", "", loadTable(results.load)];
+  if (!results.profile && !meta.remote) {
+    sections.push("", "Where each request's time goes, and why the targets are out of reach locally: `npm run bench -- --profile`.");
+  }
+  if (results.latencyModel) {
+    sections.push("", "## Round trips under a production latency model", "", latencyModelSection(results.latencyModel));
+  }
   if (results.exactness) sections.push("", "## Exactness of the 5/day quota", "", exactnessSection(results.exactness));
   if (results.scaling) {
-    const query = [{ key: "query", title: "the D1 query alone, ms" }];
+    const query = results.scaling.some((row) => row.query !== undefined) ? [{ key: "query", title: "the D1 query alone, ms" }] : [];
     sections.push("", "## Scaling: one user's 10 tasks as the table grows", "", latencyRows(results.scaling, query));
   }
-  if (results.throttling) {
-    sections.push("", "## Cost of throttling", "", latencyRows(results.throttling));
-  }
-  if (results.profile) {
-    sections.push("", "## Where each request's time goes", "", breakdownSection(results.profile));
-    sections.push("", "### Why the targets are out of reach here", "", targetsSection(results.profile, results.load));
-  }
-  if (results.cpuProfile) sections.push("", "### CPU profile by module", "", cpuProfileSection(results.cpuProfile));
+  if (results.throttling) sections.push("", "## Cost of throttling", "", latencyRows(results.throttling));
+  if (results.profile) sections.push("", ...profileSections(results, meta.connections));
   sections.push("", meta.howTo);
   return `${sections.join("\n")}\n`;
 }

@@ -1,15 +1,14 @@
-// `npm run bench [-- --url https://… --duration 6 --connections 32 --out FILE]`: the scenarios of
-// issue 7 against the real app on local workerd (default) or against a deployed Worker (--url).
+// `npm run bench [-- --url https://… --duration 6 --connections 32 --model primary=150,… --profile --out FILE]`:
+// the scenarios of issue 7 against the real app on local workerd (default) or a deployed Worker (--url).
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { apiClient, loginSessions, registerUser, runId, seedViaApi } from "./client.mjs";
-import { freePort, profileByModule } from "./cpu-profile.mjs";
+import { MODEL_CONNECTIONS, MODELLED, measureLatencyModel, parseModel } from "./latency-model.mjs";
 import { runLoad } from "./load.mjs";
-import { bundleWorker, STORAGE_ROOT, startLocalServer, WORKER_NAME } from "./local-server.mjs";
-import { componentCosts, sequentialCost, sequentialRequests } from "./profile.mjs";
+import { bundleWorker, ENTRIES, STORAGE_ROOT, startLocalServer } from "./local-server.mjs";
 import { markdown, printSummary } from "./report.mjs";
 import { seedOtherUsersTasks } from "./scale.mjs";
 import { CEILING_PATH, CREATED_BOOK_TITLE, exactness, loadScenarios, throttleScenarios } from "./scenarios.mjs";
@@ -19,21 +18,30 @@ const { values: args } = parseArgs({
     url: { type: "string" },
     duration: { type: "string", default: "6" },
     connections: { type: "string", default: "32" },
+    model: { type: "string", default: "" },
+    profile: { type: "boolean", default: false },
     out: { type: "string" },
   },
 });
 const remote = args.url?.replace(/\/$/, "");
 const duration = Number(args.duration);
 const connections = Number(args.connections);
-/** Seconds per one-connection latency row and per CPU-profiled load. */
-const SHORT_DURATION = 4;
+let model;
+try {
+  model = parseModel(args.model);
+} catch (e) {
+  console.error(e.message);
+  process.exit(2);
+}
+const profiling = args.profile && !remote;
+/** Seconds per one-connection latency row and per CPU-profiled load (shorter if --duration is). */
+const SHORT_DURATION = Math.min(4, duration);
 const single = { connections: 1, duration: SHORT_DURATION };
 const started = Date.now();
 const log = (message) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`);
 
-const bundle = remote ? null : bundleWorker();
-const inspectorPort = remote ? undefined : await freePort();
-const server = remote ? null : await startLocalServer(bundle.scriptPath, { rates: "raised", inspectorPort });
+const bundle = remote ? null : bundleWorker(profiling ? ENTRIES.profile : ENTRIES.default);
+const server = remote ? null : await startLocalServer(bundle.scriptPath, { rates: "raised", inspector: profiling });
 process.once("SIGINT", async () => {
   await server?.dispose();
   bundle?.cleanup();
@@ -43,6 +51,8 @@ const base = remote ?? server.url;
 const api = apiClient(base);
 const id = runId();
 const cpuMs = server?.cpuMs ?? null;
+// Loaded only with --profile: its Worker routes and the app internals they import are not in the default run.
+const profiler = profiling ? await import("./profile/measure.mjs") : null;
 
 /** One scenario as a table row, with workerd's CPU time per request when it can be read. */
 async function load(key, title, spec, options = { connections, duration }) {
@@ -55,6 +65,22 @@ async function load(key, title, spec, options = { connections, duration }) {
   return row;
 }
 
+/** The book list is not paginated: whatever runs after a create scenario measures it with the 100 seeded books again. */
+const removeCreatedBooks = () => server.db.prepare("DELETE FROM books WHERE title = ?").bind(CREATED_BOOK_TITLE).run();
+
+/** The MODELLED scenarios alone and under the latency model. */
+async function measureUnderModel(seeded) {
+  log(`latency model: ${MODEL_CONNECTIONS} connections, ${JSON.stringify(model)}`);
+  // Fresh sessions for the refresh chain: the throughput rows rotated theirs.
+  const sessions = await loginSessions(api, seeded.users, 2 * MODEL_CONNECTIONS);
+  const scenarios = [...loadScenarios({ users: seeded.users, sessions }), ...throttleScenarios(seeded)].filter((s) =>
+    MODELLED.includes(s.key),
+  );
+  const result = await measureLatencyModel(base, scenarios, { model, duration, singleDuration: SHORT_DURATION, log });
+  await removeCreatedBooks();
+  return result;
+}
+
 /** Under the full load: one DO hop is a few tenths of a ms, below what a one-connection row can resolve here. */
 async function measureThrottling(seeded) {
   const rows = [];
@@ -62,38 +88,19 @@ async function measureThrottling(seeded) {
   return rows;
 }
 
-async function profileRequests({ users, profileSession }, scenarios) {
-  log("profiling components");
-  const costs = await componentCosts(base, users[0].access, { cpuMs });
-  const sequential = {};
-  const requests = sequentialRequests({ ceilingPath: CEILING_PATH, user: users[0], session: profileSession });
-  for (const [key, { count, next }] of Object.entries(requests)) {
-    sequential[key] = await sequentialCost(base, count, next, cpuMs);
-  }
-  log("CPU profile of the app's isolate under load");
-  const cpuProfile = {};
-  const target = { port: inspectorPort, workerName: WORKER_NAME, bundlePath: bundle.scriptPath };
-  for (const key of ["books-anon", "tasks-one"]) {
-    const { spec } = scenarios.find((s) => s.key === key);
-    cpuProfile[key] = await profileByModule(target, () => runLoad(base, { connections, duration: SHORT_DURATION, ...spec }));
-  }
-  return { profile: { costs, sequential }, cpuProfile };
-}
-
 /**
- * One user's task list before and after 100,000 other tasks are added: its latency on one connection,
- * its CPU cost under the full load, and its query alone.
+ * One user's task list before and after 100,000 other tasks are added: its latency on one connection
+ * and its CPU cost under the full load; with --profile, its query alone too.
  */
 async function measureScaling(seeded) {
   const spec = throttleScenarios(seeded).find((s) => s.key === "throttle-on").spec;
   const count = async () => (await server.db.prepare("SELECT count(*) AS n FROM tasks").first()).n.toLocaleString("en-US");
   const measure = async (key) => {
     const title = `GET /api/tasks/, ${await count()} tasks in the table`;
-    const costs = await componentCosts(base, seeded.users[0].access, { only: ["d1-tasks"], cpuMs });
-    const query = costs["d1-tasks"].wall;
+    const query = profiler ? { query: await profiler.taskQueryMs(base, seeded.users[0].access, cpuMs) } : {};
     return [
-      { ...(await load(key, `${title} (1 connection)`, spec, single)), query },
-      { ...(await load(key, `${title} (${connections} connections)`, spec)), query },
+      { ...(await load(key, `${title} (1 connection)`, spec, single)), ...query },
+      { ...(await load(key, `${title} (${connections} connections)`, spec)), ...query },
     ];
   };
   const before = await measure("scale-before");
@@ -118,7 +125,7 @@ const results = { load: [] };
 try {
   log(`seeding ${base} through the API`);
   const users = await seedViaApi(api, id);
-  // One session more than the refresh scenario rotates: the sequential refresh chain needs its own.
+  // One session more than the refresh scenario rotates: the profile's sequential refresh chain needs its own.
   const [profileSession, ...sessions] = await loginSessions(api, users, connections + 17);
   const seeded = { users, profileSession, refusedUser: await registerUser(api, `bench-${id}-refused`) };
 
@@ -129,10 +136,14 @@ try {
   results.load.push(await load("ceiling-end", `${ceilingTitle} (end)`, { path: CEILING_PATH }));
 
   if (!remote) {
-    // The book list is not paginated: everything after this measures it with the 100 seeded books again.
-    await server.db.prepare("DELETE FROM books WHERE title = ?").bind(CREATED_BOOK_TITLE).run();
+    await removeCreatedBooks();
+    results.latencyModel = await measureUnderModel(seeded);
     results.throttling = await measureThrottling(seeded);
-    Object.assign(results, await profileRequests(seeded, scenarios));
+    if (profiler) {
+      const load = { connections, duration: SHORT_DURATION };
+      const profile = { base, server, bundlePath: bundle.scriptPath, ceilingPath: CEILING_PATH, seeded, scenarios, load, log };
+      Object.assign(results, await profiler.measureProfile(profile));
+    }
     results.scaling = await measureScaling(seeded);
   }
   results.exactness = await measureExactness();
@@ -149,10 +160,11 @@ if (out) {
     machine: `${cpus()[0]?.model ?? "unknown CPU"} × ${cpus().length}, Linux ${release()}`,
     node: process.versions.node,
     remote,
+    profile: profiling,
     storage: STORAGE_ROOT,
     connections,
     duration,
-    howTo: readFileSync(new URL("./deployed.md", import.meta.url), "utf8").trim(),
+    howTo: readFileSync(new URL("./running.md", import.meta.url), "utf8").trim(),
   };
   writeFileSync(resolve(fileURLToPath(new URL("../../", import.meta.url)), out), markdown(results, meta));
   log(`wrote ${out}`);

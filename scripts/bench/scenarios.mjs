@@ -4,6 +4,15 @@ import { bookBody, inPool, registerUser, uniqueIsbn } from "./client.mjs";
 import { cycle, refreshChain } from "./load.mjs";
 
 export const CEILING_PATH = "/__bench/ceiling";
+
+const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
+
+/** The ceiling of a run: the mean of its measurements at the start and at the end. */
+export function ceilingOf(load) {
+  const ceilings = load.filter((row) => row.key.startsWith("ceiling"));
+  const cpus = ceilings.map((row) => row.cpu).filter((cpu) => cpu !== null);
+  return { rps: mean(ceilings.map((row) => row.rps)), cpu: cpus.length ? mean(cpus) : null };
+}
 /** The title of every book the create scenario adds (removed afterwards, locally, by this title). */
 export const CREATED_BOOK_TITLE = "Bench book";
 

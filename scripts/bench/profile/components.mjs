@@ -1,7 +1,7 @@
 // Where a request's time goes: each component timed on its own inside the Worker, and whole requests
 // timed one at a time, so the two can be set side by side.
 
-/** The components (ops of the bench entry's /__bench/profile/:op) and how many runs one request makes. */
+/** The components (ops of worker/profile/ops.ts) and how many runs one request makes. */
 export const COMPONENTS = [
   { op: "jwt-verify", n: 200, label: "jose HS256 verify + claim checks (one access token)" },
   { op: "jwt-sign-pair", n: 100, label: "jose HS256 sign of a refresh + access pair" },

@@ -1,19 +1,8 @@
 // A V8 CPU profile of the app's isolate under load, through workerd's inspector, summed per source
 // module of the bundle: which code the CPU goes to (drizzle-orm, hono, src/routes/books.ts, …).
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 
 const SAMPLING_INTERVAL_US = 200;
-
-/** A TCP port nobody listens on right now, for workerd's inspector. */
-export const freePort = () =>
-  new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 
 /** esbuild marks where each input file starts in the bundle with a `// path` comment line. */
 function moduleIndex(bundlePath) {
@@ -21,7 +10,8 @@ function moduleIndex(bundlePath) {
   readFileSync(bundlePath, "utf8")
     .split("\n")
     .forEach((line, i) => {
-      const match = /^\/\/ ((?:node_modules\/((?:@[^/]+\/)?[^/]+))|(?:src|scripts)\/\S+)/.exec(line);
+      // node_modules may sit behind a symlink, which esbuild resolves: "// ../../elsewhere/node_modules/hono/…".
+      const match = /^\/\/ ((?:\S*?node_modules\/((?:@[^/]+\/)?[^/]+))|(?:src|scripts)\/\S+)/.exec(line);
       if (match) starts.push([i, match[2] ?? match[1]]);
     });
   return (line) => {

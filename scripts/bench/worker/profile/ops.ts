@@ -1,0 +1,75 @@
+// The components `npm run bench -- --profile` times inside the Worker: /__bench/profile/:op?n=N runs
+// one of them N times in one request.
+import { loadConfig } from "../../../../src/lib/config";
+import { serializeBook } from "../../../../src/schemas/books";
+import { hashPassword } from "../../../../src/services/passwords";
+import { decodeToken, issueTokenPair, type TokenClaims } from "../../../../src/services/tokens";
+import type { BenchRoutes } from "../entry";
+import { authQuery, BOOKS_SQL, booksQuery, db, lastLoginUpdate, TASKS_SQL, tasksQuery } from "./app-query-copies";
+
+/** What every op may use: the env and the caller's access token, decoded outside the timed loop. */
+type OpInput = { env: Env; token: string; claims: TokenClaims | null };
+/** Sets an op up (untimed) and returns the work that is repeated n times. */
+type Op = (input: OpInput) => Promise<() => unknown>;
+const each =
+  (work: (input: OpInput) => unknown): Op =>
+  async (input) =>
+  () =>
+    work(input);
+
+const userIdOf = (claims: TokenClaims | null) => Number(claims?.user_id);
+
+// Each op is one component of a request: the same call, or a query of the same shape, as the app's.
+// The *-raw and *-batch ops measure alternatives (no query builder; two queries in one round trip).
+const OPS: Record<string, Op> = {
+  noop: each(() => undefined),
+  "jwt-verify": each(({ env, token }) => decodeToken(loadConfig(env), token, "access")),
+  // A login or refresh signs a pair: one refresh and one access token.
+  "jwt-sign-pair": each(({ env }) =>
+    issueTokenPair(loadConfig(env), 1, { id: "bench-family", expiresAt: new Date(Date.now() + 86_400_000) }),
+  ),
+  pbkdf2: each(() => hashPassword("bench-password-profile")),
+  "d1-ping": each(({ env }) => env.DB.prepare("SELECT 1").first()),
+  "d1-auth": each(({ env, claims }) => authQuery(env, claims).get()),
+  "d1-tasks": each(({ env, claims }) => tasksQuery(env, claims)),
+  "d1-tasks-raw": each(({ env, claims }) => env.DB.prepare(TASKS_SQL).bind(userIdOf(claims)).all()),
+  "d1-auth-tasks-batch": each(({ env, claims }) =>
+    db(env).batch([authQuery(env, claims), tasksQuery(env, claims)]),
+  ),
+  "d1-books": each(({ env }) => booksQuery(env)),
+  "d1-books-raw": each(({ env }) => env.DB.prepare(BOOKS_SQL).all()),
+  // The list's response body from rows already fetched: serializeBook for each row, then JSON.
+  "serialize-books": async ({ env }) => {
+    const rows = await booksQuery(env);
+    return () => JSON.stringify(rows.map((r) => serializeBook(r.book, r.ownerUsername)));
+  },
+  // One single-row write, as a login's `last_login` update or a refresh's conditional UPDATE.
+  "d1-write": each(({ env, claims }) => lastLoginUpdate(env, claims)),
+  // What a refresh leaves behind in waitUntil: the rotated jti mirrored to KV.
+  "kv-put": each(({ env }) => env.BLACKLIST.put(`bench-${crypto.randomUUID()}`, "{}", { expirationTtl: 60 })),
+  // applyThrottles' hop for a signed-in user: one RPC carrying the user, burst and sustained windows.
+  "do-hit": each(({ env }) => {
+    const rates = loadConfig(env).throttleRates;
+    const windows = (["user", "burst", "sustained"] as const).flatMap((scope) => {
+      const rate = rates[scope];
+      return rate ? [{ scope, ...rate }] : [];
+    });
+    return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName("user:bench-profile")).hit(windows, Date.now());
+  }),
+};
+
+/**
+ * Adds /__bench/profile/:op. The caller times n=0 against n=N from outside: workerd's clock does
+ * not advance during CPU work, so in-Worker timers would read 0 for jwt-verify and pbkdf2.
+ */
+export const withProfileOps = (routes: BenchRoutes) =>
+  routes.get("/__bench/profile/:op", async (c) => {
+    const op = OPS[c.req.param("op")];
+    if (!op) return c.json({ detail: "unknown op", ops: Object.keys(OPS) }, 404);
+    const n = Number(c.req.query("n") ?? "1");
+    const token = c.req.header("Authorization")?.replace(/^Bearer /, "") ?? "";
+    const claims = token ? await decodeToken(loadConfig(c.env), token, "access") : null;
+    const work = await op({ env: c.env, token, claims });
+    for (let i = 0; i < n; i++) await work();
+    return c.json({ n });
+  });
