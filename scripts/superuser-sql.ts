@@ -1,5 +1,6 @@
 // The SQL createsuperuser runs. `wrangler d1 execute` takes SQL text with no bound parameters, so
-// every value goes in as a quoted literal. Kept free of imports so Node can load it as it is.
+// every value goes in as a quoted literal. It imports only import-free files, so Node loads it as it is.
+import { usernameKey } from "../src/services/usernames.ts";
 
 /** A SQLite string literal: doubling single quotes is the only escaping a '...' literal needs. */
 export const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
@@ -13,17 +14,18 @@ export type NewSuperuser = { username: string; email: string; passwordHash: stri
 export function insertSuperuserSql(user: NewSuperuser): string {
   const values = [
     sqlString(user.username),
+    sqlString(usernameKey(user.username)),
     sqlString(user.email),
     sqlString(user.passwordHash),
     "1, 1, 1",
     String(user.dateJoined.getTime()),
   ].join(", ");
   return (
-    "INSERT INTO users (username, email, password, is_staff, is_superuser, is_active, date_joined) " +
-    `VALUES (${values}) ON CONFLICT(username) DO NOTHING RETURNING id;`
+    "INSERT INTO users (username, username_key, email, password, is_staff, is_superuser, is_active, date_joined) " +
+    `VALUES (${values}) ON CONFLICT DO NOTHING RETURNING id;`
   );
 }
 
-/** Whether `username` is taken: a SELECT returning one row with `taken` 0 or 1. */
+/** Whether `username` is taken, in any case: a SELECT returning one row with `taken` 0 or 1. */
 export const usernameTakenSql = (username: string) =>
-  `SELECT EXISTS (SELECT 1 FROM users WHERE username = ${sqlString(username)}) AS taken;`;
+  `SELECT EXISTS (SELECT 1 FROM users WHERE username_key = ${sqlString(usernameKey(username))}) AS taken;`;

@@ -1,19 +1,32 @@
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type * as schema from "./db/schema";
+import type { Database } from "./db/client";
 import type { User } from "./db/schema";
 import type { Config } from "./lib/config";
 
-export type Database = DrizzleD1Database<typeof schema>;
+export type { Database };
+
+/** Who a verified access token says the caller is: trustworthy at once, before any lookup. */
+export type Caller = { userId: number; sessionId: string };
 
 /** Variables every request carries once the shared middleware has run. */
 type BaseVariables = {
   config: Config;
+  /** Drizzle on this request's D1 session (src/db/request-d1.ts). */
   db: Database;
-  /** The authenticated user, or null for an anonymous request (DRF's AnonymousUser). */
-  user: User | null;
+  /** The verified token's user and session; null for an anonymous request. */
+  caller: Caller | null;
+  /**
+   * The caller's account (DRF's request.user), or null when anonymous (AnonymousUser). A promise:
+   * the lookup that also checks the session runs alongside the handler's own first query, and
+   * rejects with the 401 if the account is inactive or the session has ended. After permit() it has
+   * settled for every method but the safe ones, whose handlers run beside it.
+   */
+  user: Promise<User | null>;
 };
 
 export type AppEnv = { Bindings: Env; Variables: BaseVariables };
 
-/** The env of handlers behind a permission that requires a user: `c.var.user` is never null there. */
-export type AuthedEnv = { Bindings: Env; Variables: BaseVariables & { user: User } };
+/** The env of handlers behind a permission that requires a user: caller and account are never null there. */
+export type AuthedEnv = {
+  Bindings: Env;
+  Variables: Omit<BaseVariables, "caller" | "user"> & { caller: Caller; user: Promise<User> };
+};

@@ -8,7 +8,7 @@ import { call, get, post, randomIp, registerUser, unique } from "./helpers";
 
 // wrangler.toml's local default: CORS_ALLOWED_ORIGINS = "http://localhost:5173,http://localhost:8787".
 const SPA = "http://localhost:5173";
-const EXPOSED = "Retry-After,RateLimit,RateLimit-Policy";
+const EXPOSED = "Retry-After,RateLimit,RateLimit-Policy,x-d1-bookmark";
 
 const fromOrigin = (origin: string, method = "GET", path = "/api/books/", token?: string) =>
   call(method, path, undefined, { headers: { Origin: origin }, token });
@@ -93,7 +93,7 @@ describe("CORS preflight", () => {
     expect(await res.text()).toBe("");
     expect(res.headers.get("Access-Control-Allow-Origin")).toBe(SPA);
     expect(res.headers.get("Access-Control-Allow-Methods")).toBe("GET,POST,HEAD,OPTIONS");
-    expect(res.headers.get("Access-Control-Allow-Headers")).toBe("Authorization,Content-Type");
+    expect(res.headers.get("Access-Control-Allow-Headers")).toBe("Authorization,Content-Type,x-d1-bookmark");
     expect(res.headers.get("Access-Control-Max-Age")).toBe("7200");
     expect(res.headers.has("Access-Control-Allow-Credentials")).toBe(false);
     expect(varyOf(res)).toContain("Origin");

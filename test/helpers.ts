@@ -63,6 +63,10 @@ export const countRows = async (table: string) =>
 export const makeStaff = (userId: number) =>
   env.DB.prepare("UPDATE users SET is_staff = 1 WHERE id = ?").bind(userId).run();
 
+/** Makes a user a superuser (and staff) directly in D1, as createsuperuser would. */
+export const makeSuperuser = (userId: number) =>
+  env.DB.prepare("UPDATE users SET is_staff = 1, is_superuser = 1 WHERE id = ?").bind(userId).run();
+
 export const setActive = (userId: number, active: boolean) =>
   env.DB.prepare("UPDATE users SET is_active = ? WHERE id = ?").bind(active ? 1 : 0, userId).run();
 

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import type { RateLimiter } from "../src/durable-objects/rate-limiter";
-import { rateLimiter } from "../src/middleware/throttle";
+import { rateLimiter } from "../src/services/limiter";
 
 /**
  * Freezes the Worker's clock (it runs in the test's isolate) at a moment of the test's choosing.

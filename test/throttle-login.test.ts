@@ -1,7 +1,7 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { rateLimiter } from "../src/middleware/throttle";
+import { rateLimiter } from "../src/services/limiter";
 import { post, randomIp, registerUser, unique } from "./helpers";
 import { breakRateLimiter, freezeClock, loggedHits, statusCounts } from "./throttle-helpers";
 

@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { rateLimiter } from "../src/middleware/throttle";
+import { rateLimiter } from "../src/services/limiter";
 import { get, post, randomIp, registerUser } from "./helpers";
 import { breakRateLimiter, freezeClock, loggedHits, serviceLimits, statusCounts } from "./throttle-helpers";
 

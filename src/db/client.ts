@@ -1,13 +1,47 @@
-import { drizzle } from "drizzle-orm/d1";
-import type { Database } from "../env";
-import { perObject } from "../lib/per-object";
-import * as schema from "./schema";
+import { fillPlaceholders } from "drizzle-orm";
+import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
+import type { D1PreparedQuery } from "drizzle-orm/d1/session";
+import { RequestD1, rowArrays } from "./request-d1";
 
-/** One Drizzle instance per D1 binding: its schema metadata is not rebuilt on every request. */
-export const database = perObject((d1: D1Database): Database => drizzle(d1, { schema }));
+/** Drizzle on one request's D1 session. */
+export type Database = DrizzleD1Database & { $client: RequestD1 };
 
 /**
- * A query built once per Drizzle instance (SQL text generated, statement prepared) and run with
- * placeholders: the hot paths skip Drizzle's query building on every request.
+ * Drizzle on a request's session. Drizzle has no Sessions API support yet (drizzle-orm#4522) but only
+ * ever calls prepare() and batch(), which RequestD1 has: this is the one place that says so.
  */
-export const preparedQuery = <Q>(build: (db: Database) => Q) => perObject(build);
+export const database = (d1: RequestD1): Database => drizzle(d1 as unknown as D1Database) as unknown as Database;
+
+/** A client that is never run: queries built on it only yield their SQL and their row mapping. */
+const templateDb = database(new RequestD1({ prepare: () => ({}) } as unknown as D1DatabaseSession));
+
+type Prepared = D1PreparedQuery<{ type: "async"; all: unknown; get: unknown; values: unknown[]; execute: unknown }>;
+type Row<Q> = Q extends { get(): Promise<infer R> } ? R : never;
+type Rows<Q> = Q extends { all(): Promise<infer R> } ? R : never;
+
+/**
+ * A query whose SQL is built once per isolate (Drizzle's building costs more than the rest of a
+ * request's own work) and run on each request's session, with `sql.placeholder` values. Run with
+ * `all`/`get` it takes along a statement waiting to ride with it (RequestD1.rideAlong).
+ */
+export function preparedQuery<Q extends { getQuery(): { sql: string; params: unknown[] } }>(
+  build: (db: Database) => Q,
+) {
+  let built: Prepared | undefined;
+  const template = () => (built ??= build(templateDb) as unknown as Prepared);
+  const statement = (db: Database, values: Record<string, unknown>) => {
+    const { sql, params } = template().getQuery();
+    return db.$client.prepare(sql).bind(...fillPlaceholders(params, values));
+  };
+  const columns = () => (template() as unknown as { fields: unknown[] }).fields.length;
+  const rows = (db: Database, values: Record<string, unknown>) => db.$client.rows(statement(db, values), columns());
+  const first = (rows: unknown[][]) => (rows[0] === undefined ? undefined : template().mapGetResult(rows[0])) as Row<Q>;
+  return {
+    all: async (db: Database, values: Record<string, unknown> = {}): Promise<Rows<Q>> =>
+      template().mapAllResult(await rows(db, values)) as Rows<Q>,
+    get: async (db: Database, values: Record<string, unknown> = {}): Promise<Row<Q>> => first(await rows(db, values)),
+    /** Sends the query with the request's next one (see RequestD1.rideAlong), resolving to its row. */
+    rideAlong: async (db: Database, values: Record<string, unknown> = {}): Promise<Row<Q>> =>
+      first(rowArrays(await db.$client.rideAlong(statement(db, values)), columns())),
+  };
+}

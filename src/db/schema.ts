@@ -35,6 +35,8 @@ export const owner = () => ({
 export const users = sqliteTable("users", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   username: text("username", { length: 150 }).notNull().unique(),
+  /** The username as uniqueness and login compare it (usernameKey): one account per name, whatever its case or width. */
+  usernameKey: text("username_key").notNull().unique(),
   email: text("email", { length: 254 }).notNull().default(""),
   password: text("password", { length: 128 }).notNull(),
   firstName: text("first_name", { length: 150 }).notNull().default(""),

@@ -44,11 +44,14 @@ export class RateLimiter extends DurableObject<Env> {
     return verdicts;
   }
 
-  /** Takes back one request logged at `at` (a login attempt that turned out not to be a failure). */
-  forget(scope: string, at: number): void {
+  /**
+   * Takes back one request logged at `at` in each of `scopes`: a login attempt that turned out not to
+   * be a failure, or a request whose authentication failed after the limiter had counted it.
+   */
+  forget(scopes: readonly string[], at: number): void {
     this.ensureTable();
     const oneRow = "SELECT rowid FROM hits WHERE scope = ? AND at = ? LIMIT 1";
-    this.sql.exec(`DELETE FROM hits WHERE rowid = (${oneRow})`, scope, at);
+    for (const scope of scopes) this.sql.exec(`DELETE FROM hits WHERE rowid = (${oneRow})`, scope, at);
   }
 
   /** Once every logged request has left its window, the object's storage is deleted altogether. */

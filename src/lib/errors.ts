@@ -50,7 +50,39 @@ export const unsupportedMediaType = (contentType: string) =>
 
 export const payloadTooLarge = () => new ApiError(413, { detail: "Request body is too large." });
 
-export const serviceUnavailable = (detail: string) => new ApiError(503, { detail });
+/** Seconds a client is asked to wait before retrying a request a failing dependency refused. */
+export const RETRY_AFTER_UNAVAILABLE = 5;
+
+export const serviceUnavailable = (detail: string) =>
+  new ApiError(503, { detail }, { "Retry-After": String(RETRY_AFTER_UNAVAILABLE) });
+
+/**
+ * A service the request needs did not answer (D1 unreachable or overloaded, R2 failing): thrown by
+ * the code that calls it, answered 503 by renderError, however deep it is wrapped.
+ */
+export class DependencyUnavailable extends Error {
+  override name = "DependencyUnavailable";
+  constructor(
+    readonly service: "database" | "storage",
+    cause: unknown,
+  ) {
+    super(`${service} unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+const UNAVAILABLE_DETAIL = {
+  database: "The database is temporarily unavailable, please try again later.",
+  storage: "File storage is temporarily unavailable, please try again later.",
+};
+
+function unavailableIn(error: unknown): DependencyUnavailable | null {
+  const seen = new Set<unknown>();
+  for (let e = error; e instanceof Error && !seen.has(e); e = e.cause) {
+    if (e instanceof DependencyUnavailable) return e;
+    seen.add(e);
+  }
+  return null;
+}
 
 /**
  * DRF's Throttled: "1 second" singular, Retry-After the same whole number. A null wait (DRF's
@@ -73,6 +105,11 @@ export function renderError(err: Error, c: Context): Response {
   }
   if (err instanceof HTTPException && err.status < 500) {
     return c.json({ detail: err.message || "Invalid request." }, err.status);
+  }
+  const unavailable = unavailableIn(err);
+  if (unavailable) {
+    console.error(unavailable.message, unavailable.cause);
+    return renderError(serviceUnavailable(UNAVAILABLE_DETAIL[unavailable.service]), c);
   }
   if (err instanceof ConfigurationError) {
     // Say which setting is wrong in the log; the client only learns that the server is misconfigured.

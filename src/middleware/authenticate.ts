@@ -10,12 +10,18 @@ const invalidToken = (message: string) =>
     messages: [{ token_class: "AccessToken", token_type: "access", message }],
   });
 
+// simplejwt writes str(user.id): anything but that exact spelling ("2.0", " 2", "02") is not an id.
+const CANONICAL_ID = /^[1-9][0-9]{0,15}$/;
+
 /**
  * simplejwt's JWTAuthentication: no header, or a scheme other than exactly "Bearer", is an anonymous
  * request; anything wrong with a Bearer token is a 401, even on endpoints that allow anyone.
+ *
+ * The token is verified here, without I/O, which makes `caller` known at once. The account lookup —
+ * is the user active, has the session ended — is only prepared: permit() sends it together with the
+ * handler's first query, and `user` settles when it answers.
  */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-  c.set("user", null);
   const header = c.req.header("Authorization");
   const parts = header?.split(/\s+/).filter(Boolean) ?? [];
   if (parts[0] !== "Bearer") return next();
@@ -32,13 +38,18 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     throw e;
   }
   const userId = Number(claims.user_id);
-  if (!Number.isSafeInteger(userId)) {
+  if (!CANONICAL_ID.test(claims.user_id) || !Number.isSafeInteger(userId)) {
     throw authenticationFailed("Token contained no recognizable user identification", { code: "token_not_valid" });
   }
-  const row = await userWithSession(c.var.db).get({ userId, familyId: claims.fam });
-  if (!row) throw authenticationFailed("User not found", { code: "user_not_found" });
-  if (!row.user.isActive) throw authenticationFailed("User is inactive", { code: "user_inactive" });
-  if (row.session === null || row.session.revokedAt !== null) throw invalidToken("Token is blacklisted");
-  c.set("user", row.user);
+  c.set("caller", { userId, sessionId: claims.fam });
+  const user = userWithSession.rideAlong(c.var.db, { userId, familyId: claims.fam }).then((row) => {
+    if (!row) throw authenticationFailed("User not found", { code: "user_not_found" });
+    if (!row.user.isActive) throw authenticationFailed("User is inactive", { code: "user_inactive" });
+    if (row.session === null || row.session.revokedAt !== null) throw invalidToken("Token is blacklisted");
+    return row.user;
+  });
+  // Read by permit() (and by handlers); a request answered before that must not leave it unobserved.
+  user.catch(() => {});
+  c.set("user", user);
   await next();
 });

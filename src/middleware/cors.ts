@@ -6,10 +6,15 @@ import type { AppEnv } from "../env";
 import { ConfigurationError } from "../lib/config";
 import { perObject } from "../lib/per-object";
 
+/**
+ * D1's Sessions API bookmark, both ways: the API sends the newest database version a request saw, and
+ * a client that sends it back reads from a replica at least that new (its own writes included).
+ */
+export const BOOKMARK_HEADER = "x-d1-bookmark";
 /** What a browser script may send besides CORS-safelisted headers. */
-export const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type"];
-/** What a browser script may read besides CORS-safelisted headers: how long it is throttled for. */
-export const CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy"];
+export const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", BOOKMARK_HEADER];
+/** What a browser script may read besides CORS-safelisted headers: how long it is throttled for, and the bookmark. */
+export const CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy", BOOKMARK_HEADER];
 /** Seconds a browser may reuse a preflight answer (Chromium caps it at 7200). */
 export const CORS_MAX_AGE = 7200;
 

@@ -1,60 +1,48 @@
-import type { Context, MiddlewareHandler } from "hono";
-import { createMiddleware } from "hono/factory";
+import type { Context } from "hono";
 import type { User } from "../db/schema";
-import type { AppEnv, AuthedEnv } from "../env";
+import type { AppEnv } from "../env";
 import { notAuthenticated, permissionDenied } from "../lib/errors";
-import { describes } from "../openapi/annotations";
-import { applyThrottles, type ThrottleName } from "./throttle";
-
-// DRF's permission classes. `Authed` records, for the type checker, whether passing the check
-// guarantees a user, so handlers behind IsAuthenticated see `c.var.user: User`.
-export type Permission<Authed extends boolean = boolean> = {
-  readonly authed: Authed;
-  hasPermission(c: Context<AppEnv>): boolean;
-};
 
 /** DRF's SAFE_METHODS: the methods that only read. */
 export const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
 export const isSafeMethod = (c: Context) => SAFE_METHODS.has(c.req.method);
 
-export const AllowAny: Permission<false> = { authed: false, hasPermission: () => true };
-export const IsAuthenticated: Permission<true> = { authed: true, hasPermission: (c) => c.var.user !== null };
-/** DRF's IsAdminUser checks is_staff, not is_superuser. */
-export const IsAdminUser: Permission<true> = { authed: true, hasPermission: (c) => c.var.user?.isStaff === true };
-export const IsAuthenticatedOrReadOnly: Permission<false> = {
-  authed: false,
-  hasPermission: (c) => isSafeMethod(c) || c.var.user !== null,
+/**
+ * A DRF permission class, as facts: which requests need a signed-in user (refused anonymous: 401),
+ * and what the account itself must satisfy (refused user: 403). `Authed` records, for the type
+ * checker, whether passing guarantees a user, so handlers behind IsAuthenticated see a non-null caller.
+ */
+export type Permission<Authed extends boolean = boolean> = {
+  readonly name: string;
+  readonly authed: Authed;
+  /** "always": every request needs a user; "unsafe": only writes do (…OrReadOnly); "never": nobody. */
+  readonly needsUser: "always" | "unsafe" | "never";
+  /** A rule on the signed-in account, decided once it has been looked up. */
+  readonly allowsAccount?: (user: User) => boolean;
 };
 
-type EnvFor<P extends Permission[]> = Extract<P[number], Permission<true>> extends never ? AppEnv : AuthedEnv;
+export const AllowAny: Permission<false> = { name: "AllowAny", authed: false, needsUser: "never" };
+export const IsAuthenticated: Permission<true> = { name: "IsAuthenticated", authed: true, needsUser: "always" };
+/** DRF's IsAdminUser checks is_staff, not is_superuser. */
+export const IsAdminUser: Permission<true> = {
+  name: "IsAdminUser",
+  authed: true,
+  needsUser: "always",
+  allowsAccount: (user) => user.isStaff,
+};
+export const IsAuthenticatedOrReadOnly: Permission<false> = {
+  name: "IsAuthenticatedOrReadOnly",
+  authed: false,
+  needsUser: "unsafe",
+};
+
+/** Whether `permission` needs a signed-in user for a request with this method. */
+export const needsUserFor = (permission: Permission, method: string) =>
+  permission.needsUser === "always" || (permission.needsUser === "unsafe" && !SAFE_METHODS.has(method));
 
 /** DRF's rule: a refused anonymous request is 401 (the client should log in); a refused user is 403. */
-function deny(c: Context<AppEnv>): never {
-  throw c.var.user === null ? notAuthenticated() : permissionDenied();
-}
-
-/**
- * A view's permission_classes and throttle_classes, run in DRF's order: (authentication already
- * ran) → every permission must pass → throttles → the handler (for reads, alongside the throttles). `throttles` replaces the default throttles for
- * this route, as DRF's `throttle_classes` / `get_throttles()` do.
- */
-export function permit<P extends Permission[]>(
-  permissions: [...P],
-  options: { throttles?: readonly ThrottleName[] } = {},
-): MiddlewareHandler<EnvFor<P>> {
-  const middleware = createMiddleware<AppEnv>(async (c, next) => {
-    if (!permissions.every((p) => p.hasPermission(c))) deny(c);
-    if (!isSafeMethod(c)) {
-      await applyThrottles(c, options.throttles);
-      return next();
-    }
-    // A read changes nothing, so it runs while the limiter decides instead of after it: one round
-    // trip fewer in sequence. A refused request still answers 429 and nothing else.
-    const [throttle, handler] = await Promise.allSettled([applyThrottles(c, options.throttles), next()]);
-    if (throttle.status === "rejected") throw throttle.reason;
-    if (handler.status === "rejected") throw handler.reason;
-  }) as MiddlewareHandler<EnvFor<P>>;
-  return describes(middleware, { kind: "permit", permissions, throttles: options.throttles });
+export function deny(c: Context<AppEnv>): never {
+  throw c.var.caller === null ? notAuthenticated() : permissionDenied();
 }
 
 /** An object-level rule, checked after the row is found (so a missing row is 404 before 403). */
@@ -62,7 +50,7 @@ export type ObjectPermission<T> = (c: Context<AppEnv>, obj: T) => boolean;
 
 /** The tutorial's IsOwnerOrReadOnly: anyone may read, only the owner may write. */
 export const IsOwnerOrReadOnly: ObjectPermission<{ ownerId: number }> = (c, obj) =>
-  isSafeMethod(c) || (c.var.user as User | null)?.id === obj.ownerId;
+  isSafeMethod(c) || c.var.caller?.userId === obj.ownerId;
 
 export function checkObjectPermission<T>(c: Context<AppEnv>, obj: T, ...permissions: ObjectPermission<T>[]) {
   if (!permissions.every((p) => p(c, obj))) deny(c);

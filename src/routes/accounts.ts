@@ -5,14 +5,16 @@ import type { AppEnv } from "../env";
 import { isUniqueViolation } from "../lib/db-errors";
 import { nonFieldError, validationError } from "../lib/errors";
 import { validateJson } from "../lib/validate";
-import { AllowAny, IsAuthenticated, permit } from "../middleware/permissions";
+import { AllowAny, IsAuthenticated } from "../middleware/permissions";
+import { permit } from "../middleware/permit";
 import { passwordChangeBody, registerBody, serializeNewUser } from "../schemas/users";
 import { hashPassword, verifyPassword } from "../services/passwords";
 import { passwordProblems } from "../services/password-policy";
 import { revokeAllSessions } from "../services/refresh-tokens";
 import { insertSession, newSession, sessionTokens } from "../services/sessions";
+import { usernameKey } from "../services/usernames";
 
-const USERNAME_TAKEN = "A user with that username already exists.";
+export const USERNAME_TAKEN = "A user with that username already exists.";
 
 /** Registration (the tutorial's RegisterView, answering with a token pair) and password change. */
 export const accountRoutes = new Hono<AppEnv>()
@@ -24,7 +26,8 @@ export const accountRoutes = new Hono<AppEnv>()
     const errors: Record<string, string[]> = {};
     const problems = passwordProblems(body.password, body.username);
     if (problems.length > 0) errors.password = problems;
-    const existing = await db.select({ id: users.id }).from(users).where(eq(users.username, body.username)).get();
+    const key = usernameKey(body.username);
+    const existing = await db.select({ id: users.id }).from(users).where(eq(users.usernameKey, key)).get();
     if (existing) errors.username = [USERNAME_TAKEN];
     if (Object.keys(errors).length > 0) throw validationError(errors);
     // Object-level validate() runs only once every field is valid.
@@ -39,13 +42,14 @@ export const accountRoutes = new Hono<AppEnv>()
           .insert(users)
           .values({
             username: body.username,
+            usernameKey: key,
             email: body.email,
             password: await hashPassword(body.password),
             firstName: body.first_name,
             lastName: body.last_name,
           })
           .returning(),
-        insertSession(db, session, sql`(select ${users.id} from ${users} where ${users.username} = ${body.username})`),
+        insertSession(db, session, sql`(select ${users.id} from ${users} where ${users.usernameKey} = ${key})`),
       ]);
     } catch (e) {
       // Lost a race with another registration of the same username.
@@ -57,7 +61,8 @@ export const accountRoutes = new Hono<AppEnv>()
     return c.json({ user: serializeNewUser(created!), refresh: tokens.refresh, access: tokens.access }, 201);
   })
   .post("/password/change/", permit([IsAuthenticated]), validateJson(passwordChangeBody), async (c) => {
-    const { db, config, user } = c.var;
+    const { db, config } = c.var;
+    const user = await c.var.user;
     const body = c.req.valid("json");
     if (!(await verifyPassword(body.old_password, user.password))) {
       throw validationError({ old_password: ["Your old password was entered incorrectly. Please enter it again."] });

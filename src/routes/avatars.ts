@@ -4,9 +4,11 @@ import { bodyLimit } from "hono/body-limit";
 import { profiles } from "../db/schema";
 import type { AppEnv, Database } from "../env";
 import { ApiError, notFound, payloadTooLarge } from "../lib/errors";
-import { AllowAny, IsAuthenticated, permit } from "../middleware/permissions";
+import { AllowAny, IsAuthenticated } from "../middleware/permissions";
+import { permit } from "../middleware/permit";
 import { PROFILE_MODEL, serializeProfile } from "../schemas/profiles";
-import { AVATAR_CACHE_CONTROL, discardAvatar, storeAvatar } from "../services/avatar-store";
+import { AVATAR_CACHE_CONTROL, discardAvatar, readAvatar, storeAvatar } from "../services/avatar-store";
+import { conditionalStatus } from "../services/conditional-request";
 import { IMAGE_EXTENSIONS, sniffImageType } from "../services/image-types";
 
 /** app.ts exempts this path from the 64 KiB JSON limit: the route sets its own. */
@@ -14,6 +16,8 @@ export const AVATAR_UPLOAD_PATH = "/api/profiles/me/avatar/";
 const AVATAR_MAX_BYTES = 2 * 1024 * 1024;
 
 const KEY_PATTERN = new RegExp(`^[0-9a-f]{32}\\.(${IMAGE_EXTENSIONS.join("|")})$`);
+
+const preconditionFailed = () => new ApiError(412, { detail: "Precondition failed." });
 
 const noFileSubmitted = () => new ApiError(400, { detail: "No file was submitted." });
 // Django's ImageField message; 415 because the body is not a media type this endpoint takes.
@@ -59,21 +63,22 @@ export const avatarUploadRoutes = new Hono<AppEnv>()
       const key = await storeAvatar(c.env.AVATARS, bytes, type);
       let swapped;
       try {
-        swapped = await swapAvatarKey(c.var.db, c.var.user.id, key);
+        swapped = await swapAvatarKey(c.var.db, c.var.caller.userId, key);
       } catch (e) {
         await discardAvatar(c.env.AVATARS, key);
         throw e;
       }
       if (swapped.previousKey) await discardAvatar(c.env.AVATARS, swapped.previousKey);
-      return c.json(serializeProfile(swapped.profile, c.var.user, c.req.url), swapped.created ? 201 : 200);
+      const body = serializeProfile(swapped.profile, await c.var.user, c.req.url);
+      return c.json(body, swapped.created ? 201 : 200);
     },
   )
   .delete("/", permit([IsAuthenticated]), async (c) => {
-    const { db, user } = c.var;
+    const { db, caller } = c.var;
     // One transaction, as for the upload: the key read is the key cleared.
     const [[before]] = await db.batch([
-      db.select({ avatarKey: profiles.avatarKey }).from(profiles).where(eq(profiles.userId, user.id)),
-      db.update(profiles).set({ avatarKey: null }).where(eq(profiles.userId, user.id)),
+      db.select({ avatarKey: profiles.avatarKey }).from(profiles).where(eq(profiles.userId, caller.userId)),
+      db.update(profiles).set({ avatarKey: null }).where(eq(profiles.userId, caller.userId)),
     ]);
     if (!before) throw notFound(PROFILE_MODEL);
     if (before.avatarKey) await discardAvatar(c.env.AVATARS, before.avatarKey);
@@ -87,16 +92,19 @@ export const avatarUploadRoutes = new Hono<AppEnv>()
 export const avatarRoutes = new Hono<AppEnv>().get("/:key", permit([AllowAny], { throttles: [] }), async (c) => {
   const key = c.req.param("key");
   if (!KEY_PATTERN.test(key)) throw notFound();
-  const object = await c.env.AVATARS.get(key, { onlyIf: c.req.raw.headers });
+  const object = await readAvatar(c.env.AVATARS, key);
   if (!object) throw notFound();
   const headers = {
     "Content-Type": object.httpMetadata?.contentType ?? "application/octet-stream",
     "Cache-Control": AVATAR_CACHE_CONTROL,
     ETag: object.httpEtag,
+    "Last-Modified": object.uploaded.toUTCString(),
     // The bytes were checked on upload; this stops a browser from second-guessing the type anyway.
     "X-Content-Type-Options": "nosniff",
   };
-  // A conditional GET that matched (If-None-Match): R2 returns the object without a body.
-  if (!("body" in object)) return c.body(null, 304, headers);
-  return c.body(object.body, 200, headers);
+  const status = conditionalStatus(c.req.raw.headers, { etag: object.httpEtag, lastModified: object.uploaded });
+  if (status === null) return c.body(object.body, 200, headers);
+  await object.body.cancel();
+  if (status === 412) throw preconditionFailed();
+  return c.body(null, 304, headers);
 });

@@ -1,4 +1,4 @@
-import { desc, eq } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import { Hono, type MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { preparedQuery } from "../db/client";
@@ -12,8 +12,8 @@ import {
   IsAuthenticated,
   IsAuthenticatedOrReadOnly,
   IsOwnerOrReadOnly,
-  permit,
 } from "../middleware/permissions";
+import { permit } from "../middleware/permit";
 import { type BookInput, bookBody, bookPatch, bookValues, ISBN_TAKEN, serializeBook } from "../schemas/books";
 import { lookupId } from "../schemas/fields";
 
@@ -25,6 +25,7 @@ const withOwner = (db: Database) =>
 
 // The public catalogue is the hottest read: its query is prepared once, not built per request.
 const listBooks = preparedQuery((db: Database) => withOwner(db).orderBy(desc(books.createdAt), desc(books.id)).prepare());
+const oneBook = preparedQuery((db: Database) => withOwner(db).where(eq(books.id, sql.placeholder("id"))).prepare());
 
 /**
  * ModelSerializer's UniqueValidator, decided by the UNIQUE index itself rather than by a lookup
@@ -45,7 +46,7 @@ async function uniqueIsbn<T>(write: Promise<T>): Promise<T> {
  */
 const bookObject = createMiddleware<{ Variables: { found?: BookRow } } & AppEnv>(async (c, next) => {
   const id = lookupId(c.req.param("id"));
-  const found = id === null ? undefined : await withOwner(c.var.db).where(eq(books.id, id)).get();
+  const found = id === null ? undefined : await oneBook.get(c.var.db, { id });
   if (!found) throw notFound("Book");
   checkObjectPermission(c, found.book, IsOwnerOrReadOnly);
   c.set("found", found);
@@ -63,20 +64,20 @@ async function updateBook(db: Database, { book, ownerUsername }: BookRow, input:
 /** The tutorial's BookViewSet: anyone reads, signed-in users create, only the owner changes or deletes. */
 export const bookRoutes = new Hono<AppEnv>()
   .get("/", permit([IsAuthenticatedOrReadOnly]), async (c) => {
-    const rows = await listBooks(c.var.db).all();
+    const rows = await listBooks.all(c.var.db);
     return c.json(rows.map((r) => serializeBook(r.book, r.ownerUsername)));
   })
   // The tutorial's BookCreateThrottle (5/day per user) replaces the default throttles for create.
   .post("/", permit([IsAuthenticated], { throttles: ["book_create"] }), validateJson(bookBody), async (c) => {
-    const { db, user } = c.var;
+    const { db, caller } = c.var;
     const input = c.req.valid("json");
     const [book] = await uniqueIsbn(
       db
         .insert(books)
-        .values({ ...bookValues(input), ownerId: user.id })
+        .values({ ...bookValues(input), ownerId: caller.userId })
         .returning(),
     );
-    return c.json(serializeBook(book!, user.username), 201);
+    return c.json(serializeBook(book!, (await c.var.user).username), 201);
   })
   .get("/:id{[0-9]+}/", permit([IsAuthenticatedOrReadOnly]), bookObject, (c) =>
     c.json(serializeBook(c.var.found.book, c.var.found.ownerUsername)),

@@ -1,79 +1,99 @@
 import { and, eq, type SQL } from "drizzle-orm";
 import { Hono, type MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
-import { type Profile, profiles, touched } from "../db/schema";
-import type { AppEnv, AuthedEnv } from "../env";
+import { type Profile, profiles, touched, users } from "../db/schema";
+import type { AppEnv, AuthedEnv, Database } from "../env";
 import { isUniqueViolation } from "../lib/db-errors";
 import { nonFieldError, notFound } from "../lib/errors";
 import { validateJson } from "../lib/validate";
-import { IsAuthenticated, permit } from "../middleware/permissions";
+import { IsAuthenticated } from "../middleware/permissions";
+import { permit } from "../middleware/permit";
 import { lookupId } from "../schemas/fields";
-import { PROFILE_MODEL, type ProfileInput, profileBody, profileValues, serializeProfile } from "../schemas/profiles";
+import {
+  PROFILE_MODEL,
+  type ProfileInput,
+  type ProfileOwner,
+  profileBody,
+  profileValues,
+  serializeProfile,
+} from "../schemas/profiles";
 import { discardAvatar } from "../services/avatar-store";
 
-type ProfileEnv = { Bindings: Env; Variables: AuthedEnv["Variables"] & { profile: Profile } };
-type Ctx = { env: Env; req: { url: string }; var: AuthedEnv["Variables"] };
+type ProfileRow = { profile: Profile; owner: ProfileOwner };
+type ProfileEnv = { Bindings: Env; Variables: AuthedEnv["Variables"] & { found: ProfileRow } };
+type Ctx = { req: { url: string }; var: AuthedEnv["Variables"] };
 
 const profileNotFound = () => notFound(PROFILE_MODEL);
 
 const mine = (userId: number) => eq(profiles.userId, userId);
 
+/** Profiles with their owner's username and email, which the serializer shows. */
+const withOwner = (db: Database, where: SQL | undefined) =>
+  db
+    .select({ profile: profiles, owner: { username: users.username, email: users.email } })
+    .from(profiles)
+    .innerJoin(users, eq(users.id, profiles.userId))
+    .where(where);
+
 /**
  * get_object() over the caller's own profiles only — "/me/" or an id that must also be theirs — run
  * before the body is read, so a missing profile is 404 before any 400 and someone else's is the same 404.
  */
-const ownProfile = createMiddleware<{ Variables: { profile?: Profile } } & AuthedEnv>(async (c, next) => {
+const ownProfile = createMiddleware<{ Variables: { found?: ProfileRow } } & AuthedEnv>(async (c, next) => {
   const param = c.req.param("id");
-  let where: SQL | undefined = mine(c.var.user.id);
+  let where: SQL | undefined = mine(c.var.caller.userId);
   if (param !== undefined) {
     const id = lookupId(param);
     if (id === null) throw profileNotFound();
     where = and(where, eq(profiles.id, id));
   }
-  const profile = await c.var.db.select().from(profiles).where(where).get();
-  if (!profile) throw profileNotFound();
-  c.set("profile", profile);
+  const found = await withOwner(c.var.db, where).get();
+  if (!found) throw profileNotFound();
+  c.set("found", found);
   await next();
 }) as MiddlewareHandler<ProfileEnv>;
 
-const render = (c: Ctx, profile: Profile) => serializeProfile(profile, c.var.user, c.req.url);
+const render = (c: Ctx, { profile, owner }: ProfileRow) => serializeProfile(profile, owner, c.req.url);
 
-async function updateProfile(c: Ctx & { var: { profile: Profile } }, input: ProfileInput) {
+/** A write's result, rendered with the caller's account (the owner; looked up before any write runs). */
+const renderWritten = async (c: Ctx, profile: Profile) => render(c, { profile, owner: await c.var.user });
+
+async function updateProfile(c: Ctx & { var: { found: ProfileRow } }, input: ProfileInput) {
   const [profile] = await c.var.db
     .update(profiles)
     .set(touched(profileValues(input)))
-    .where(and(mine(c.var.user.id), eq(profiles.id, c.var.profile.id)))
+    .where(and(mine(c.var.caller.userId), eq(profiles.id, c.var.found.profile.id)))
     .returning();
   if (!profile) throw profileNotFound();
-  return render(c, profile);
+  return renderWritten(c, profile);
 }
 
 /** One profile per user, visible and writable by that user alone. */
 export const profileRoutes = new Hono<AppEnv>()
   // The list holds the caller's profile, or nothing yet.
   .get("/", permit([IsAuthenticated]), async (c) => {
-    const rows = await c.var.db.select().from(profiles).where(mine(c.var.user.id));
-    return c.json(rows.map((p) => render(c, p)));
+    const rows = await withOwner(c.var.db, mine(c.var.caller.userId));
+    return c.json(rows.map((row) => render(c, row)));
   })
   .post("/", permit([IsAuthenticated]), validateJson(profileBody), async (c) => {
-    const { db, user } = c.var;
+    const { db, caller } = c.var;
     try {
       const [profile] = await db
         .insert(profiles)
-        .values({ ...profileValues(c.req.valid("json")), userId: user.id })
+        .values({ ...profileValues(c.req.valid("json")), userId: caller.userId })
         .returning();
-      return c.json(render(c, profile!), 201);
+      return c.json(await renderWritten(c, profile!), 201);
     } catch (e) {
       // The UNIQUE index on user_id keeps it to one profile, concurrent creates included.
       if (isUniqueViolation(e, "profiles.user_id")) throw nonFieldError("You already have a profile.");
       throw e;
     }
   })
-  .get("/me/", permit([IsAuthenticated]), ownProfile, (c) => c.json(render(c, c.var.profile)))
+  .get("/me/", permit([IsAuthenticated]), ownProfile, (c) => c.json(render(c, c.var.found)))
   .patch("/me/", permit([IsAuthenticated]), ownProfile, validateJson(profileBody), async (c) =>
     c.json(await updateProfile(c, c.req.valid("json"))),
   )
-  .get("/:id{[0-9]+}/", permit([IsAuthenticated]), ownProfile, (c) => c.json(render(c, c.var.profile)))
+  .get("/:id{[0-9]+}/", permit([IsAuthenticated]), ownProfile, (c) => c.json(render(c, c.var.found)))
   // Every profile field is optional (blank=True), so a full update takes the same body as a partial one.
   .put("/:id{[0-9]+}/", permit([IsAuthenticated]), ownProfile, validateJson(profileBody), async (c) =>
     c.json(await updateProfile(c, c.req.valid("json"))),
@@ -82,10 +102,10 @@ export const profileRoutes = new Hono<AppEnv>()
     c.json(await updateProfile(c, c.req.valid("json"))),
   )
   .delete("/:id{[0-9]+}/", permit([IsAuthenticated]), ownProfile, async (c) => {
-    const { db, user, profile } = c.var;
+    const { db, caller, found } = c.var;
     const [deleted] = await db
       .delete(profiles)
-      .where(and(mine(user.id), eq(profiles.id, profile.id)))
+      .where(and(mine(caller.userId), eq(profiles.id, found.profile.id)))
       .returning({ avatarKey: profiles.avatarKey });
     if (!deleted) throw profileNotFound();
     if (deleted.avatarKey) await discardAvatar(c.env.AVATARS, deleted.avatarKey);

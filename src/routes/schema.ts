@@ -3,7 +3,8 @@ import { Hono } from "hono";
 import type { RouterRoute } from "hono/types";
 import { version } from "../../package.json";
 import type { AppEnv } from "../env";
-import { AllowAny, permit } from "../middleware/permissions";
+import { AllowAny } from "../middleware/permissions";
+import { permit } from "../middleware/permit";
 import { type DocumentOptions, openApiDocument } from "../openapi/document";
 
 // Swagger UI loads from jsDelivr at this version: pinned, and the devDependency swagger-ui-dist's, so

@@ -4,9 +4,10 @@ import { users } from "../db/schema";
 import type { AppEnv } from "../env";
 import { authenticationFailed, nonFieldError, tokenNotValid } from "../lib/errors";
 import { validateJson } from "../lib/validate";
-import { AllowAny, permit } from "../middleware/permissions";
-import { checkLoginThrottle, forgiveLoginAttempt } from "../middleware/throttle";
+import { AllowAny } from "../middleware/permissions";
+import { permit } from "../middleware/permit";
 import { obtainBody, refreshBody, verifyBody } from "../schemas/token";
+import { LoginThrottle } from "../services/login-throttle";
 import { burnOneDerivation, verifyPassword } from "../services/passwords";
 import { insertSession, newSession, sessionTokens } from "../services/sessions";
 import {
@@ -17,6 +18,7 @@ import {
   rotateRefreshToken,
 } from "../services/refresh-tokens";
 import { decodeToken, type TokenClaims, TokenError } from "../services/tokens";
+import { usernameKey } from "../services/usernames";
 
 // One message for a wrong password, an unknown user and an inactive user, so none can be told apart.
 const noActiveAccount = () => authenticationFailed("No active account found with the given credentials");
@@ -59,11 +61,15 @@ export const tokenRoutes = new Hono<AppEnv>()
   .post("/", permit([AllowAny]), validateJson(obtainBody), async (c) => {
     const { db, config } = c.var;
     const { username, password } = c.req.valid("json");
-    // Failed logins per username (429, or 503 without the limiter) before any password hashing;
-    // the user lookup runs alongside, as it reveals nothing until the password has been checked.
-    const [attempt, user] = await Promise.all([
-      checkLoginThrottle(c, username),
-      db.select().from(users).where(eq(users.username, username)).get(),
+    const key = usernameKey(username);
+    // Failed logins per username (429, or 503 without the limiter) before any password hashing; a
+    // username this isolate knows to be out of guesses is refused before anything else starts.
+    const throttle = new LoginThrottle(c.env, config, key);
+    if (throttle.knownRefused()) await throttle.check();
+    // The user lookup runs alongside, as it reveals nothing until the password has been checked.
+    const [, user] = await Promise.all([
+      throttle.check(),
+      db.select().from(users).where(eq(users.usernameKey, key)).get(),
     ]);
     if (!user) {
       await burnOneDerivation(password);
@@ -74,7 +80,7 @@ export const tokenRoutes = new Hono<AppEnv>()
 
     const session = newSession(config);
     const [, , tokens] = await Promise.all([
-      forgiveLoginAttempt(c, attempt),
+      throttle.forgive(),
       db.batch([
         db.update(users).set({ lastLogin: session.createdAt }).where(eq(users.id, user.id)),
         insertSession(db, session, user.id),

@@ -1,13 +1,17 @@
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, ne, sql } from "drizzle-orm";
 import { Hono, type MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { type User, users } from "../db/schema";
 import type { AppEnv, AuthedEnv } from "../env";
-import { notFound } from "../lib/errors";
+import { isUniqueViolation } from "../lib/db-errors";
+import { notFound, permissionDenied, validationError } from "../lib/errors";
 import { validateJson } from "../lib/validate";
-import { IsAdminUser, IsAuthenticated, permit } from "../middleware/permissions";
+import { IsAdminUser, IsAuthenticated } from "../middleware/permissions";
+import { permit } from "../middleware/permit";
 import { lookupId } from "../schemas/fields";
 import { adminUserPatch, serializeUser } from "../schemas/users";
+import { usernameKey } from "../services/usernames";
+import { USERNAME_TAKEN } from "./accounts";
 
 type UserEnv = { Bindings: Env; Variables: AuthedEnv["Variables"] & { account: User } };
 
@@ -20,9 +24,25 @@ const accountObject = createMiddleware<{ Variables: { account?: User } } & Authe
   await next();
 }) as MiddlewareHandler<UserEnv>;
 
+/** An account that can still administer: superuser, staff (IsAdminUser) and active. */
+const administers = and(eq(users.isSuperuser, true), eq(users.isStaff, true), eq(users.isActive, true));
+
+/**
+ * The superuser boundary, which DRF's IsAdminUser alone does not draw: staff who are not superusers may
+ * neither touch a superuser's account nor grant or remove is_staff (a staff member could otherwise lock
+ * the superuser out, or hand out admin rights).
+ */
+function checkSuperuserBoundary(caller: User, account: User, changes: { isStaff?: boolean }) {
+  if (caller.isSuperuser) return;
+  const changesStaff = changes.isStaff !== undefined && changes.isStaff !== account.isStaff;
+  if (account.isSuperuser || changesStaff) throw permissionDenied();
+}
+
+const LAST_SUPERUSER = "This would leave no active superuser: make another account a superuser first.";
+
 /** The caller's own account, and account administration for staff (DRF's IsAdminUser: is_staff). */
 export const userRoutes = new Hono<AppEnv>()
-  .get("/me/", permit([IsAuthenticated]), (c) => c.json(serializeUser(c.var.user)))
+  .get("/me/", permit([IsAuthenticated]), async (c) => c.json(serializeUser(await c.var.user)))
   .get("/", permit([IsAdminUser]), async (c) => {
     const rows = await c.var.db.select().from(users).orderBy(desc(users.dateJoined), desc(users.id));
     return c.json(rows.map(serializeUser));
@@ -30,17 +50,38 @@ export const userRoutes = new Hono<AppEnv>()
   .get("/:id{[0-9]+}/", permit([IsAdminUser]), accountObject, (c) => c.json(serializeUser(c.var.account)))
   // A deactivated user's next request fails authentication (401 user_inactive): the flag is read on every request.
   .patch("/:id{[0-9]+}/", permit([IsAdminUser]), accountObject, validateJson(adminUserPatch), async (c) => {
+    const { account } = c.var;
     const input = c.req.valid("json");
     const changes = {
+      username: input.username,
+      usernameKey: input.username === undefined ? undefined : usernameKey(input.username),
       email: input.email,
       firstName: input.first_name,
       lastName: input.last_name,
       isActive: input.is_active,
       isStaff: input.is_staff,
     };
+    checkSuperuserBoundary(await c.var.user, account, changes);
     // An empty PATCH is valid and changes nothing (users has no updated_at to touch; Drizzle refuses an empty SET).
-    if (Object.values(changes).every((v) => v === undefined)) return c.json(serializeUser(c.var.account));
-    const [account] = await c.var.db.update(users).set(changes).where(eq(users.id, c.var.account.id)).returning();
-    if (!account) throw notFound("User");
-    return c.json(serializeUser(account));
+    if (Object.values(changes).every((v) => v === undefined)) return c.json(serializeUser(account));
+
+    // Nobody may take the last active superuser out of administering — themselves included. Decided in
+    // the UPDATE itself, so two superusers stepping down at once cannot both succeed.
+    const stepsDown = account.isSuperuser && (changes.isActive === false || changes.isStaff === false);
+    // (Inside the subquery, "users" names the subquery's own rows: SQL resolves names innermost first.)
+    const guard = stepsDown ? sql`exists (select 1 from ${users} where ${and(administers, ne(users.id, account.id))})` : undefined;
+    let updated: User | undefined;
+    try {
+      [updated] = await c.var.db
+        .update(users)
+        .set(changes)
+        .where(and(eq(users.id, account.id), guard))
+        .returning();
+    } catch (e) {
+      if (isUniqueViolation(e, "users.username")) throw validationError({ username: [USERNAME_TAKEN] });
+      throw e;
+    }
+    if (updated) return c.json(serializeUser(updated));
+    if (stepsDown) throw validationError({ [changes.isActive === false ? "is_active" : "is_staff"]: [LAST_SUPERUSER] });
+    throw notFound("User");
   });

@@ -44,11 +44,14 @@ export const profileValues = (input: ProfileInput) => ({
 export const avatarUrl = (key: string | null, requestUrl: string) =>
   key === null ? null : new URL(`${AVATAR_URL_PATH}${key}`, requestUrl).href;
 
+/** The account fields a profile shows. */
+export type ProfileOwner = Pick<User, "username" | "email">;
+
 /** username and email are read-only, from the account the profile belongs to. */
-export const serializeProfile = (profile: Profile, user: User, requestUrl: string) => ({
+export const serializeProfile = (profile: Profile, owner: ProfileOwner, requestUrl: string) => ({
   id: profile.id,
-  username: user.username,
-  email: user.email,
+  username: owner.username,
+  email: owner.email,
   bio: profile.bio,
   phone_number: profile.phoneNumber,
   avatar: avatarUrl(profile.avatarKey, requestUrl),

@@ -2,13 +2,14 @@ import { createInsertSchema } from "drizzle-zod";
 import { z } from "zod";
 import { type User, users } from "../db/schema";
 import { MAX_PASSWORD_LENGTH } from "../services/password-policy";
+import { normalizeUsername } from "../services/usernames";
 import { booleanField } from "./fields";
 
 const columns = createInsertSchema(users).shape;
 
-// Django's UnicodeUsernameValidator: letters, digits and @/./+/-/_ only.
+// Django's UsernameField (NFKC) and UnicodeUsernameValidator: letters, digits and @/./+/-/_ only.
 export const username = columns.username
-  .trim()
+  .overwrite((text) => normalizeUsername(text.trim()))
   .min(1)
   .regex(
     /^[\p{L}\p{N}_.@+-]+$/u,
@@ -48,11 +49,12 @@ export const serializeUser = (user: User) => ({
 });
 
 /**
- * PATCH /api/users/<id>/ by staff: names, email, is_active and is_staff. Everything else in the body
- * (id, username, password, is_superuser, dates) is dropped: granting superuser is left to createsuperuser.
+ * PATCH /api/users/<id>/ by staff: username, names, email, is_active and is_staff. Everything else in
+ * the body (id, password, is_superuser, dates) is dropped: granting superuser is left to createsuperuser.
  */
 export const adminUserPatch = z
   .object({
+    username,
     email: z.string().trim().pipe(email),
     first_name: name(columns.firstName),
     last_name: name(columns.lastName),

@@ -1,3 +1,4 @@
+import { DependencyUnavailable } from "../lib/errors";
 import { randomId } from "../lib/random-id";
 import type { ImageType } from "./image-types";
 
@@ -7,8 +8,18 @@ export const AVATAR_CACHE_CONTROL = "public, max-age=31536000, immutable";
 /** Stores an image under a fresh key (a random 32-hex id, then its type's extension) and returns the key. */
 export async function storeAvatar(bucket: R2Bucket, bytes: Uint8Array, type: ImageType): Promise<string> {
   const key = `${randomId()}.${type.extension}`;
-  await bucket.put(key, bytes, { httpMetadata: { contentType: type.contentType, cacheControl: AVATAR_CACHE_CONTROL } });
+  const httpMetadata = { contentType: type.contentType, cacheControl: AVATAR_CACHE_CONTROL };
+  await bucket.put(key, bytes, { httpMetadata }).catch((e: unknown) => {
+    throw new DependencyUnavailable("storage", e);
+  });
   return key;
+}
+
+/** The stored avatar (its body unread) or null if there is none. */
+export function readAvatar(bucket: R2Bucket, key: string): Promise<R2ObjectBody | null> {
+  return bucket.get(key).catch((e: unknown) => {
+    throw new DependencyUnavailable("storage", e);
+  });
 }
 
 /**

@@ -15,3 +15,9 @@ export function rateLimitHeaders(verdicts: readonly Verdict[]): Record<string, s
     RateLimit: verdicts.map((v) => `"${v.scope}";r=${v.remaining};t=${seconds(v.resetMs)}`).join(", "),
   };
 }
+
+/** DRF's Throttled wait: the largest of the refusing throttles' waits that are not None, in seconds; null if all are. */
+export function longestWait(refused: readonly Verdict[]): number | null {
+  const waits = refused.flatMap((v) => (v.waitMs === null ? [] : [v.waitMs]));
+  return waits.length === 0 ? null : Math.max(...waits) / 1000;
+}

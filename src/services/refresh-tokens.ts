@@ -6,8 +6,8 @@ import { randomId } from "../lib/random-id";
 import { userWithSession } from "./sessions";
 import { issueTokenPair, type TokenClaims, type TokenPair } from "./tokens";
 
-// D1 (one primary, no read replicas: every query here is strongly consistent) decides whether a
-// refresh token may be used; KV only mirrors what D1 already refused, for cheap global reads.
+// D1's primary (every token view writes, so its requests' sessions start there: strongly consistent)
+// decides whether a refresh token may be used; KV only mirrors what D1 already refused, for cheap reads.
 
 /**
  * How long after a rotation the token it replaced counts as a lost race (several tabs refreshing at
@@ -81,7 +81,7 @@ export const revokeAllSessions = (db: Database, userId: number, now = new Date()
  * the token replaced moments ago (a lost race, see CONCURRENT_REFRESH_WINDOW_MS).
  */
 const sessionOf = (db: Database, claims: TokenClaims) =>
-  userWithSession(db).get({ userId: Number(claims.user_id), familyId: claims.fam });
+  userWithSession.get(db, { userId: Number(claims.user_id), familyId: claims.fam });
 
 async function refusal(db: Database, claims: TokenClaims, now: Date): Promise<RefreshRefused> {
   const row = await sessionOf(db, claims);
@@ -94,7 +94,7 @@ async function refusal(db: Database, claims: TokenClaims, now: Date): Promise<Re
       family.rotatedAt !== null &&
       now.getTime() - family.rotatedAt.getTime() < CONCURRENT_REFRESH_WINDOW_MS;
     if (!lostRace) {
-      await db.update(tokenFamilies).set({ revokedAt: now }).where(eq(tokenFamilies.id, family.id));
+      await db.update(tokenFamilies).set({ revokedAt: now }).where(eq(tokenFamilies.id, claims.fam));
     }
     return new RefreshRefused("Token is blacklisted");
   }

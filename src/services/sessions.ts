@@ -1,10 +1,14 @@
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
 import { preparedQuery } from "../db/client";
 import { tokenFamilies, users } from "../db/schema";
 import type { Database } from "../env";
 import type { Config } from "../lib/config";
 import { randomId } from "../lib/random-id";
 import { issueTokenPair } from "./tokens";
+
+// The session's columns but its id (the caller knows it), so that no two columns share a name: the
+// query rides in a batch with the handler's (RequestD1.rideAlong), where rows come back as objects.
+const { id: _, ...sessionColumns } = getTableColumns(tokenFamilies);
 
 /**
  * A user and the session (token family) a token names, in one query — `session` is null if the
@@ -13,7 +17,7 @@ import { issueTokenPair } from "./tokens";
  */
 export const userWithSession = preparedQuery((db: Database) =>
   db
-    .select({ user: users, session: tokenFamilies })
+    .select({ user: users, session: sessionColumns })
     .from(users)
     .leftJoin(tokenFamilies, and(eq(tokenFamilies.id, sql.placeholder("familyId")), eq(tokenFamilies.userId, users.id)))
     .where(eq(users.id, sql.placeholder("userId")))
