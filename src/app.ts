@@ -85,13 +85,16 @@ export function createApp() {
   const authenticates = (path: string) => !path.startsWith("/api/token/");
   app.use("/api/*", async (c, next) => {
     if (!authenticates(c.req.path)) return next();
-    await authenticate(c, next);
-    // RFC 6749 §5.1 / ASVS: nothing a request with credentials gets back is kept by a cache, unless
-    // the route says otherwise (avatars are public and immutable); and shared caches must key on them.
-    if (c.req.header("Authorization") !== undefined && !c.res.headers.has("Cache-Control")) {
-      c.header("Cache-Control", "no-store");
+    try {
+      await authenticate(c, next);
+    } finally {
+      // RFC 6749 §5.1 / ASVS: nothing a request with credentials gets back is kept by a cache, unless
+      // the route says otherwise (avatars are public and immutable); and shared caches must key on them.
+      if (c.req.header("Authorization") !== undefined && !c.res.headers.has("Cache-Control")) {
+        c.header("Cache-Control", "no-store");
+      }
+      c.header("Vary", "Authorization", { append: true });
     }
-    c.header("Vary", "Authorization", { append: true });
   });
 
   // Mount points end in "/" so that a router's "/" is the slash-terminated list URL DRF routes.

@@ -119,6 +119,53 @@ describe("avatars: upload and serving", () => {
     expect(res.status).toBe(304);
     expect(await res.text()).toBe("");
   });
+
+  it("serving: conditional requests as RFC 9110 says, malformed fields ignored and never a 500", async () => {
+    const user = await registerUser();
+    const { avatar } = await uploaded(user, image(SIGNATURES.png), 201);
+    const first = await get(pathOf(avatar!));
+    const etag = first.headers.get("ETag")!;
+    const lastModified = first.headers.get("Last-Modified")!;
+    expect(etag).toMatch(/^"[^"]+"$/);
+    const past = "Mon, 01 Jan 2001 00:00:00 GMT";
+    const future = new Date(Date.now() + 86_400_000).toUTCString();
+    const cases: [Record<string, string>, number][] = [
+      [{ "If-None-Match": etag }, 304],
+      [{ "If-None-Match": `W/${etag}` }, 304],
+      [{ "If-None-Match": `"other", ${etag}` }, 304],
+      [{ "If-None-Match": "*" }, 304],
+      [{ "If-None-Match": '"other"' }, 200],
+      [{ "If-Match": etag }, 200],
+      [{ "If-Match": "*" }, 200],
+      [{ "If-Match": '"other"' }, 412],
+      // If-Match compares strongly: a weak tag never matches.
+      [{ "If-Match": `W/${etag}` }, 412],
+      [{ "If-Match": '"other"', "If-None-Match": etag }, 412],
+      [{ "If-Modified-Since": lastModified }, 304],
+      [{ "If-Modified-Since": future }, 304],
+      [{ "If-Modified-Since": past }, 200],
+      [{ "If-Unmodified-Since": past }, 412],
+      [{ "If-Unmodified-Since": future }, 200],
+      // If-None-Match wins over If-Modified-Since.
+      [{ "If-None-Match": '"other"', "If-Modified-Since": future }, 200],
+      // Malformed: ignored.
+      [{ "If-None-Match": "garbage" }, 200],
+      [{ "If-None-Match": "W/garbage" }, 200],
+      [{ "If-Match": "garbage" }, 200],
+      [{ "If-Match": "W/garbage" }, 200],
+      [{ "If-Match": '"unterminated' }, 200],
+      [{ "If-Modified-Since": "yesterday" }, 200],
+      [{ "If-Unmodified-Since": "not a date" }, 200],
+      [{ "If-None-Match": '"a"b", ,' }, 200],
+    ];
+    for (const [headers, status] of cases) {
+      const res = await get(pathOf(avatar!), { headers });
+      expect(res.status, JSON.stringify(headers)).toBe(status);
+      if (status === 200) expect(new Uint8Array(await res.arrayBuffer()).length).toBe(256);
+      if (status === 304) expect([await res.text(), res.headers.get("ETag")]).toEqual(["", etag]);
+      if (status === 412) expect(await res.json()).toEqual({ detail: "Precondition failed." });
+    }
+  });
 });
 
 describe("avatars: what is refused", () => {

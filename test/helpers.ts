@@ -1,5 +1,7 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import worker from "../src/index";
 
 let counter = 0;
 /** A name no other test uses (storage is shared by the tests of one file). */
@@ -13,10 +15,12 @@ export type CallOptions = {
   token?: string;
   ip?: string;
   headers?: Record<string, string>;
+  /** Bindings or vars to replace for this request (a failing D1, other rates…): the rest are the real ones. */
+  bindings?: Partial<Env>;
 };
 
 /** A request to the real Worker (its default export) inside the Workers runtime. */
-export function call(method: string, path: string, body?: unknown, options: CallOptions = {}): Promise<Response> {
+export async function call(method: string, path: string, body?: unknown, options: CallOptions = {}): Promise<Response> {
   const headers: Record<string, string> = { "CF-Connecting-IP": options.ip ?? randomIp(), ...options.headers };
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
   let payload: BodyInit | undefined;
@@ -24,7 +28,13 @@ export function call(method: string, path: string, body?: unknown, options: Call
     payload = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
     headers["Content-Type"] ??= "application/json";
   }
-  return exports.default.fetch(`http://api.test${path}`, { method, headers, body: payload });
+  const url = `http://api.test${path}`;
+  if (!options.bindings) return exports.default.fetch(url, { method, headers, body: payload });
+  // As the runtime calls the Worker, with the env it would have if these bindings were configured.
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(url, { method, headers, body: payload }), { ...env, ...options.bindings }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 export const get = (path: string, options?: CallOptions) => call("GET", path, undefined, options);

@@ -103,14 +103,29 @@ async function refusal(db: Database, claims: TokenClaims, now: Date): Promise<Re
 
 /** Whether a token (access or refresh) belongs to an ended session or, for refresh, was rotated away. */
 export async function isRevoked(db: Database, blacklist: KVNamespace, claims: TokenClaims): Promise<boolean> {
-  if ((await blacklist.get(claims.jti)) !== null) return true;
+  if ((await knownRevoked(blacklist, claims)) === true) return true;
   const family = (await sessionOf(db, claims))?.session;
   if (!family || family.revokedAt) return true;
   return claims.token_type === "refresh" && family.currentJti !== claims.jti;
 }
 
+/** Whether KV already lists the token as refused; null when KV cannot say (it only ever saves a D1 query). */
+async function knownRevoked(blacklist: KVNamespace, claims: TokenClaims): Promise<boolean | null> {
+  try {
+    return (await blacklist.get(claims.jti)) !== null;
+  } catch (e) {
+    console.error("KV blacklist unreadable, asking D1", e);
+    return null;
+  }
+}
+
 /** Mirrors a refused jti into KV for the rest of its life, as simplejwt's blacklist table would hold it. */
-export function blacklistInKv(blacklist: KVNamespace, claims: TokenClaims): Promise<void> {
+export async function blacklistInKv(blacklist: KVNamespace, claims: TokenClaims): Promise<void> {
   const ttl = Math.max(KV_MIN_TTL, claims.exp - Math.floor(Date.now() / 1000));
-  return blacklist.put(claims.jti, JSON.stringify({ fam: claims.fam, exp: claims.exp }), { expirationTtl: ttl });
+  try {
+    await blacklist.put(claims.jti, JSON.stringify({ fam: claims.fam, exp: claims.exp }), { expirationTtl: ttl });
+  } catch (e) {
+    // D1 decided and keeps deciding; the mirror only spares later verifies a query.
+    console.error("KV blacklist not written", e);
+  }
 }
