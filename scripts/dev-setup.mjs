@@ -1,14 +1,15 @@
-// `npm run dev` runs this first: a local secret if there is none, and the local D1 brought up to date.
+// `npm run dev` runs this first: a local signing key set if there is none, and the local D1 brought up to date.
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { configuredAlgorithm, readLocalKeySet, rotation, writeLocalKeySet } from "./key-store.mjs";
 
-const DEV_VARS = new URL("../.dev.vars", import.meta.url);
-
-if (!existsSync(DEV_VARS)) {
+if (readLocalKeySet() === null) {
   // Random per clone and never committed (.gitignore): a leaked dev token is useless anywhere else.
-  writeFileSync(DEV_VARS, `JWT_SECRET=${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
-  console.log("Created .dev.vars with a random local JWT_SECRET.");
+  const algorithm = await configuredAlgorithm();
+  const replacedSecret = writeLocalKeySet(await rotation.initKeySet(algorithm));
+  console.log(
+    `Wrote a local ${algorithm} signing key set (JWT_SIGNING_KEYS) to .dev.vars` +
+      (replacedSecret ? ", in place of JWT_SECRET, which is no longer read." : "."),
+  );
 }
 
 execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], {

@@ -2,16 +2,15 @@ import { env } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { call, claimsOf, get, registerUser, setActive, UNAUTHENTICATED, unique } from "./helpers";
+import { b64url, keyOf, signWith as signWithKey, testKeySet } from "./key-sets";
 
 const me = (authorization?: string) =>
   call("GET", "/api/users/me/", undefined, { headers: authorization ? { Authorization: authorization } : {} });
 
-const b64url = (value: unknown) =>
-  btoa(JSON.stringify(value)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+const currentKey = keyOf(testKeySet(), "current");
 
-/** A token with the given claims, signed with the server's own secret under another algorithm. */
-const signWith = (alg: string, claims: Record<string, unknown>) =>
-  new SignJWT(claims).setProtectedHeader({ alg, typ: "JWT" }).sign(new TextEncoder().encode(env.JWT_SECRET));
+/** A token with the given claims, signed with the server's own current key (and kid) under `alg`. */
+const signWith = (alg: string, claims: Record<string, unknown>) => signWithKey(currentKey, claims, { alg });
 
 async function expectInvalidToken(res: Response, message: string) {
   expect(res.status).toBe(401);
@@ -95,7 +94,7 @@ describe("Bearer authentication", () => {
   it("refuses a token signed with another secret", async () => {
     const user = await registerUser();
     const other = await new SignJWT(claimsOf(user.access))
-      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setProtectedHeader({ alg: "HS256", kid: currentKey.kid, typ: "JWT" })
       .sign(new TextEncoder().encode("another-secret-of-more-than-thirty-two-bytes"));
     await expectInvalidToken(await me(`Bearer ${other}`), "Token is invalid");
   });

@@ -116,7 +116,7 @@ describe("security headers", () => {
 
   it("report a missing secret as misconfiguration, without naming it", async () => {
     quietErrorLog();
-    const res = await callWith({ JWT_SECRET: undefined } as unknown as Partial<Env>, "/api/books/");
+    const res = await callWith({ JWT_SIGNING_KEYS: undefined } as unknown as Partial<Env>, "/api/books/");
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ detail: "The server is misconfigured." });
     expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");

@@ -4,14 +4,31 @@ import { defineConfig } from "vitest/config";
 
 const path = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
 
+// Tests never read .dev.vars: they bring their own key set, one HS256 key (JWT_ALGORITHM's default).
+// Tests of other sets and algorithms call the Worker with replaced bindings (test/key-sets.ts).
+const TEST_SIGNING_KEYS = JSON.stringify({
+  keys: [
+    {
+      kid: "test-hs256-current",
+      alg: "HS256",
+      kty: "oct",
+      k: Buffer.from("test-secret-that-is-long-enough-for-hs256-0123456789").toString("base64url"),
+      use: "sig",
+      state: "current",
+    },
+  ],
+});
+// wrangler.toml requires the secret ([secrets]); wrangler looks for it in .dev.vars or, failing that,
+// process.env, and warns on every test file when neither has it.
+process.env.JWT_SIGNING_KEYS ??= TEST_SIGNING_KEYS;
+
 export default defineConfig(async () => ({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: path("../wrangler.toml") },
       miniflare: {
         bindings: {
-          // Tests never read .dev.vars: they bring their own secret.
-          JWT_SECRET: "test-secret-that-is-long-enough-for-hs256-0123456789",
+          JWT_SIGNING_KEYS: TEST_SIGNING_KEYS,
           // The same SQL files `wrangler d1 migrations apply` runs, applied by test/setup.ts.
           TEST_MIGRATIONS: await readD1Migrations(path("../migrations")),
         },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { KEY_SET_SETTING, type KeySet, KeySetError, parseKeySet, SIGNING_ALGORITHMS, type SigningAlgorithm } from "./key-set";
 import { perObject } from "./per-object";
 import {
   isRouteThrottle,
@@ -74,11 +75,26 @@ const numProxies = z
   .pipe(z.number().int(numProxiesProblem).nonnegative(numProxiesProblem))
   .optional();
 
+const keySetMissing =
+  `${KEY_SET_SETTING} is not set (it replaces JWT_SECRET): \`npm run dev\` writes one to .dev.vars; for production, ` +
+  `\`npm run keys -- init --env production --file <path>\` and the \`wrangler secret put\` it prints`;
+
+// simplejwt's ISSUER / AUDIENCE: unset (None) leaves the claim out and unchecked.
+const optionalClaim = (name: string) =>
+  z.string({ error: `${name} must be text` }).min(1, `${name} must not be empty (leave it unset instead)`).optional();
+
 const configSchema = z.object({
-  JWT_SECRET: z
-    .string({ error: "JWT_SECRET is not set: `wrangler secret put JWT_SECRET` (or .dev.vars locally)" })
-    // RFC 8725 §3.5 / RFC 7518 §3.2: an HS256 key must be at least as long as the hash output.
-    .refine((s) => new TextEncoder().encode(s).length >= 32, "JWT_SECRET must be at least 32 bytes"),
+  JWT_ALGORITHM: z
+    .enum(SIGNING_ALGORITHMS, { error: `JWT_ALGORITHM must be one of ${SIGNING_ALGORITHMS.join(", ")}` })
+    .default("HS256"),
+  JWT_SIGNING_KEYS: z.string({ error: keySetMissing }),
+  JWT_ISSUER: optionalClaim("JWT_ISSUER"),
+  JWT_AUDIENCE: optionalClaim("JWT_AUDIENCE"),
+  JWT_LEEWAY: z.coerce
+    .number({ error: "JWT_LEEWAY must be a number of seconds" })
+    .int("JWT_LEEWAY must be a whole number of seconds")
+    .nonnegative("JWT_LEEWAY must not be negative")
+    .default(0),
   ACCESS_TOKEN_LIFETIME: seconds("ACCESS_TOKEN_LIFETIME"),
   REFRESH_TOKEN_LIFETIME: seconds("REFRESH_TOKEN_LIFETIME"),
   SESSION_LIFETIME: seconds("SESSION_LIFETIME"),
@@ -88,7 +104,15 @@ const configSchema = z.object({
 });
 
 export type Config = {
-  jwtKey: Uint8Array;
+  /** JWT_ALGORITHM: what the current key signs with. */
+  jwtAlgorithm: SigningAlgorithm;
+  /** JWT_SIGNING_KEYS, checked: exactly one current key, of jwtAlgorithm. */
+  signingKeys: KeySet;
+  /** simplejwt's ISSUER and AUDIENCE: written into tokens and required of them when set. */
+  jwtIssuer: string | null;
+  jwtAudience: string | null;
+  /** simplejwt's LEEWAY, in seconds: tolerance for exp and for an iat in the future. */
+  jwtLeeway: number;
   accessTokenLifetime: number;
   refreshTokenLifetime: number;
   sessionLifetime: number;
@@ -114,8 +138,19 @@ export const loadConfig = perObject((env: Env): Config => {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) throw ConfigurationError.fromIssues(parsed.error.issues);
   const vars = parsed.data;
+  let signingKeys: KeySet;
+  try {
+    signingKeys = parseKeySet(vars.JWT_SIGNING_KEYS, vars.JWT_ALGORITHM);
+  } catch (e) {
+    if (!(e instanceof KeySetError)) throw e;
+    throw new ConfigurationError(`Invalid configuration: ${e.message}`);
+  }
   const config: Config = {
-    jwtKey: new TextEncoder().encode(vars.JWT_SECRET),
+    jwtAlgorithm: vars.JWT_ALGORITHM,
+    signingKeys,
+    jwtIssuer: vars.JWT_ISSUER ?? null,
+    jwtAudience: vars.JWT_AUDIENCE ?? null,
+    jwtLeeway: vars.JWT_LEEWAY,
     accessTokenLifetime: vars.ACCESS_TOKEN_LIFETIME,
     refreshTokenLifetime: vars.REFRESH_TOKEN_LIFETIME,
     sessionLifetime: vars.SESSION_LIFETIME,

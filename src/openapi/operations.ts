@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ErrorStatus } from "./error-responses";
-import { Book, Empty, PasswordChanged, Profile, Registration, Task, TokenPair, User } from "./responses";
+import { Book, Empty, JsonWebKeySet, PasswordChanged, Profile, Registration, Task, TokenPair, User } from "./responses";
 
 /** A body given by media type and JSON Schema, for what no zod schema describes (images, HTML). */
 type RawBody = { mediaType: string; schema: object };
@@ -57,6 +57,15 @@ export const OPERATIONS: Record<string, Operation> = {
     description: "Its access tokens stop working too.",
     responses: ok("The session is revoked.", Empty),
     errors: [401],
+  },
+  "GET /.well-known/jwks.json": {
+    tag: "token",
+    summary: "The public keys that verify this API's tokens (JWKS)",
+    description:
+      "RFC 7517 key set: the current, next and previous ES256/EdDSA keys, selected by a token's `kid`. " +
+      "Cacheable for 10 minutes. 404 while the API signs with HS256 only (a shared secret is never published).",
+    responses: ok("The key set.", JsonWebKeySet),
+    errors: [404],
   },
 
   "POST /api/register/": {

@@ -1,7 +1,7 @@
 import { errors, jwtVerify, SignJWT } from "jose";
 import type { Config } from "../lib/config";
-import { perObject } from "../lib/per-object";
 import { randomId } from "../lib/random-id";
+import { keyFor, keyRing } from "./signing-keys";
 
 // Tokens as simplejwt 5.5 makes them (claims token_type, exp, iat, jti, user_id as a string), plus
 // `fam`: the id of the login session (token family) both tokens belong to. Like simplejwt's custom
@@ -22,22 +22,33 @@ export class TokenError extends Error {
   override name = "TokenError";
 }
 
-const ALGORITHM = "HS256";
-
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-// Importing the HMAC key once per isolate instead of on every sign and verify.
-const hmacKey = perObject(
-  (config: Config): Promise<CryptoKey> =>
-    crypto.subtle.importKey("raw", config.jwtKey, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
-);
+// issueTokenPair writes String(id), as simplejwt writes str(user.id): one spelling per user, "2", never
+// "02", "2.0", " 2", "+2" or "2e0", which Number() would all read as 2.
+const CANONICAL_ID = /^[1-9][0-9]*$/;
+
+/**
+ * The user a token names, or null unless user_id is a canonical positive integer string (simplejwt's
+ * get_user then answers "Token contained no recognizable user identification").
+ */
+export function userIdOf(claims: { user_id?: unknown }): number | null {
+  const raw = claims.user_id;
+  if (typeof raw !== "string" || !CANONICAL_ID.test(raw)) return null;
+  const id = Number(raw);
+  return Number.isSafeInteger(id) ? id : null;
+}
 
 async function sign(config: Config, claims: TokenClaims): Promise<string> {
-  // Key order as simplejwt writes it: token_type, exp, iat, jti, then the user and custom claims.
+  const { signer } = await keyRing(config);
+  // Key order as simplejwt writes it: token_type, exp, iat, jti, then the user and custom claims, and
+  // last aud and iss, which its TokenBackend adds only when AUDIENCE / ISSUER are set.
   const { token_type, exp, iat, jti, user_id, fam } = claims;
-  return new SignJWT({ token_type, exp, iat, jti, user_id, fam })
-    .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
-    .sign(await hmacKey(config));
+  const payload: Record<string, unknown> = { token_type, exp, iat, jti, user_id, fam };
+  if (config.jwtAudience !== null) payload.aud = config.jwtAudience;
+  if (config.jwtIssuer !== null) payload.iss = config.jwtIssuer;
+  // Header members sorted, as PyJWT writes them.
+  return new SignJWT(payload).setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: "JWT" }).sign(signer.key);
 }
 
 export type TokenPair = { refresh: string; access: string; refreshClaims: TokenClaims };
@@ -73,20 +84,38 @@ export async function issueTokenPair(
 }
 
 /**
- * Verifies signature (HS256 only: `none`, HS384/HS512 and asymmetric algorithms are refused),
- * expiry and the claims simplejwt requires, and, when `expectedType` is given, the token type.
+ * Verifies the signature with the key of the token's kid in our own set, pinned to that key's alg
+ * (so `none`, HS384, an HS256 token "signed" with a public key, a kid we do not hold, or a header
+ * bringing its own key are all refused), then expiry, iss/aud when configured and the claims
+ * simplejwt requires, and the token type when `expectedType` is given. Whether user_id names a user
+ * is the caller's question (userIdOf), as it is simplejwt's get_user's.
  */
 export async function decodeToken(config: Config, raw: string, expectedType: TokenType | null): Promise<TokenClaims> {
+  const ring = await keyRing(config);
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(raw, await hmacKey(config), { algorithms: [ALGORITHM] }));
+    ({ payload } = await jwtVerify(
+      raw,
+      (header) => {
+        const key = keyFor(ring, header);
+        if (!key) throw new TokenError("Token is invalid");
+        return key.key;
+      },
+      {
+        algorithms: ring.algorithms,
+        issuer: config.jwtIssuer ?? undefined,
+        audience: config.jwtAudience ?? undefined,
+        clockTolerance: config.jwtLeeway,
+      },
+    ));
   } catch (e) {
     if (e instanceof errors.JWTExpired) throw new TokenError("Token is expired");
     throw new TokenError("Token is invalid");
   }
-  const now = nowSeconds();
-  // PyJWT refuses a token issued in the future (ImmatureSignatureError → "Token is invalid").
-  if (typeof payload.iat === "number" && payload.iat > now) throw new TokenError("Token is invalid");
+  // PyJWT refuses a token issued in the future, beyond LEEWAY (ImmatureSignatureError → "Token is invalid").
+  if (typeof payload.iat === "number" && payload.iat > nowSeconds() + config.jwtLeeway) {
+    throw new TokenError("Token is invalid");
+  }
   if (typeof payload.exp !== "number") throw new TokenError("Token has no 'exp' claim");
   if (typeof payload.jti !== "string" || payload.jti === "") throw new TokenError("Token has no id");
   if (typeof payload.token_type !== "string") throw new TokenError("Token has no type");
