@@ -1,22 +1,19 @@
 // The real-browser test (`npm run test:browser`, run by .ci/run): Debian's Chromium, driven by
-// playwright-core, loads a tiny SPA from http://localhost:5173 that calls the API served by
-// `npm run dev` on http://localhost:8787 — a different origin, so every call depends on CORS. Then it
-// renders the interactive docs. Screenshots go to test/artifacts/.
-import { spawn } from "node:child_process";
+// playwright-core, loads a tiny SPA from a static server on a free port that calls the API served by
+// `npm run dev` on another free port — a different origin, so every call depends on CORS (the API is
+// started with that origin in CORS_ALLOWED_ORIGINS). Then it renders the interactive docs.
+// Screenshots go to test/artifacts/.
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { chromium } from "playwright-core";
-import { API, startDevServer } from "../e2e/dev-server.mjs";
+import { ROOT, startDevServer } from "../e2e/dev-server.mjs";
 import { serveDocsAssets } from "./docs-assets.mjs";
 import { serveStatic } from "./static-server.mjs";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CHROMIUM = "/usr/bin/chromium";
-const SPA_PORT = 5173;
 const ARTIFACTS = join(ROOT, "test/artifacts");
 // Fresh local storage (D1, Durable Objects) every run: the throttles count per address and
 // wrangler dev sees every request come from 127.0.0.1, so yesterday's runs must not count.
@@ -27,24 +24,6 @@ function check(condition, message, detail = "") {
   if (!condition) throw new Error(`${message} ${detail}`);
   passed++;
   console.log(`  ok - ${message}${detail ? `: ${detail}` : ""}`);
-}
-
-function run(command, args, options = {}) {
-  const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], ...options });
-  let log = "";
-  child.stdout.on("data", (d) => (log += d));
-  child.stderr.on("data", (d) => (log += d));
-  const done = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, done, log: () => log };
-}
-
-async function startApi() {
-  await rm(STATE, { recursive: true, force: true });
-  const migrate = run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE], {
-    env: { ...process.env, CI: "true" },
-  });
-  if ((await migrate.done) !== 0) throw new Error(`migrations failed:\n${migrate.log()}`);
-  return startDevServer(["--persist-to", STATE]);
 }
 
 async function launchChromium() {
@@ -69,10 +48,10 @@ async function launchChromium() {
   return { context, close: async () => (await context.close(), await rm(profile, { recursive: true, force: true })) };
 }
 
-async function spaFlow(context) {
+async function spaFlow(context, spa, api) {
   const page = await context.newPage();
-  await page.goto(`http://localhost:${SPA_PORT}/?api=${encodeURIComponent(API)}`);
-  check((await page.evaluate(() => location.origin)) !== API, "the SPA runs on another origin than the API");
+  await page.goto(`${spa}/?api=${encodeURIComponent(api)}`);
+  check((await page.evaluate(() => location.origin)) !== api, "the SPA runs on another origin than the API");
   const steps = ["register", "login", "add-tasks", "list-tasks", "refresh", "throttle"];
   for (const step of steps) {
     await page.click(`#${step}`);
@@ -89,8 +68,8 @@ async function spaFlow(context) {
   await page.close();
 }
 
-async function docsPage(context) {
-  const document = await (await fetch(`${API}/api/schema/`)).json();
+async function docsPage(context, api) {
+  const document = await (await fetch(`${api}/api/schema/`)).json();
   const validation = await new Validator().validate(document);
   const errors = validation.valid ? "" : JSON.stringify(validation.errors);
   check(validation.valid, "the served /api/schema/ passes @seriousme/openapi-schema-validator", errors);
@@ -101,7 +80,7 @@ async function docsPage(context) {
   page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
   page.on("pageerror", (e) => problems.push(String(e)));
   const assets = await serveDocsAssets(page);
-  await page.goto(`${API}/api/docs/`);
+  await page.goto(`${api}/api/docs/`);
   await page.locator(".opblock").nth(operations - 1).waitFor({ timeout: 30_000 });
   const loadsOnly = `the page loads nothing but the API and Swagger UI ${assets.version}`;
   check(assets.refused.length === 0, loadsOnly, assets.refused.join(" "));
@@ -120,12 +99,15 @@ async function docsPage(context) {
 const cleanups = [];
 try {
   await mkdir(ARTIFACTS, { recursive: true });
-  cleanups.push(await startApi());
-  cleanups.push(await serveStatic(join(ROOT, "test/browser/spa"), SPA_PORT));
+  const { url: spa, stop } = await serveStatic(join(ROOT, "test/browser/spa"));
+  cleanups.push(stop);
+  const api = await startDevServer({ state: STATE, vars: { CORS_ALLOWED_ORIGINS: spa } });
+  cleanups.push(api.stop);
+  console.log(`  SPA on ${spa}, API on ${api.url}`);
   const browser = await launchChromium();
   cleanups.push(browser.close);
-  await spaFlow(browser.context);
-  await docsPage(browser.context);
+  await spaFlow(browser.context, spa, api.url);
+  await docsPage(browser.context, api.url);
   console.log(`browser: ${passed} passed, 0 failed`);
 } catch (e) {
   console.error(e.message);

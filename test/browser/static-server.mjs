@@ -5,8 +5,8 @@ import { extname, join, normalize } from "node:path";
 
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css" };
 
-/** Serves `dir` on localhost:`port`; resolves to a function that stops the server. */
-export function serveStatic(dir, port) {
+/** Serves `dir` on localhost, on a free port; resolves to its `url` and a `stop` function. */
+export function serveStatic(dir) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
     const file = join(dir, path.endsWith("/") ? `${path}index.html` : path);
@@ -18,7 +18,12 @@ export function serveStatic(dir, port) {
     }
   });
   return new Promise((resolve, reject) => {
-    server.once("error", (e) => reject(new Error(`cannot serve the SPA on port ${port}: ${e.message}`)));
-    server.listen(port, "localhost", () => resolve(() => new Promise((done) => server.close(done))));
+    server.once("error", (e) => reject(new Error(`cannot serve the SPA: ${e.message}`)));
+    server.listen(0, "localhost", () =>
+      resolve({
+        url: `http://localhost:${server.address().port}`,
+        stop: () => new Promise((done) => server.close(done)),
+      }),
+    );
   });
 }

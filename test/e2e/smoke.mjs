@@ -1,6 +1,9 @@
-// End-to-end smoke test over real HTTP: starts `npm run dev` (the README's command), waits for it,
-// walks register → token → authenticated request, and stops it. Run by .ci/run.
-import { API as BASE, startDevServer } from "./dev-server.mjs";
+// End-to-end smoke test over real HTTP: starts `npm run dev` (the README's command) on a free port
+// with fresh local state, waits for it, walks register → token → authenticated request, and stops it.
+// Run by .ci/run.
+import { startDevServer } from "./dev-server.mjs";
+
+let BASE;
 
 function check(condition, message, detail) {
   if (!condition) throw new Error(`${message}: ${JSON.stringify(detail)}`);
@@ -16,9 +19,9 @@ async function json(method, path, body, token) {
   return { status: res.status, body: await res.json() };
 }
 
-let stop = () => {};
+let stop = async () => {};
 try {
-  stop = await startDevServer();
+  ({ url: BASE, stop } = await startDevServer());
   const username = `smoke${Date.now()}`;
   const password = "correct horse battery staple";
   const reg = await json("POST", "/api/register/", { username, password, password_confirm: password });
@@ -32,5 +35,5 @@ try {
   console.error(e.message);
   process.exitCode = 1;
 } finally {
-  stop();
+  await stop();
 }
