@@ -60,15 +60,16 @@ export function createApp() {
   app.use(cors((path) => viewOf(path)?.allow));
   app.use(async (c, next) => {
     c.set("config", loadConfig(c.env));
-    const d1 = new RequestD1(c.env.DB.withSession(sessionStart(c.req.method, c.req.header(BOOKMARK_HEADER))));
+    const bookmark = c.req.header(BOOKMARK_HEADER);
+    const d1 = new RequestD1(c.env.DB, sessionStart(c.req.method, bookmark), bookmark);
     c.set("db", database(d1));
     // DRF's AnonymousUser, until authentication says otherwise.
     c.set("caller", null);
     c.set("user", ANONYMOUS);
     await next();
     // The newest database version this request saw: sent back, it lets the client read its own writes.
-    const bookmark = d1.bookmark();
-    if (bookmark !== null) c.header(BOOKMARK_HEADER, bookmark);
+    const seen = d1.bookmark();
+    if (seen !== null) c.header(BOOKMARK_HEADER, seen);
     // DRF puts Allow on every response of a view, errors included.
     const allow = viewOf(c.req.path)?.allow;
     if (allow && !c.res.headers.has("Allow")) c.header("Allow", allow);
@@ -82,7 +83,7 @@ export function createApp() {
   // The avatar upload takes images up to 2 MiB and applies that limit itself.
   app.use("/api/*", (c, next) => (c.req.path === AVATAR_UPLOAD_PATH ? next() : jsonBodyLimit(c, next)));
   // simplejwt's token views authenticate nobody (their authentication_classes is empty).
-  const authenticates = (path: string) => !path.startsWith("/api/token/");
+  const authenticates = (path: string) => path.startsWith("/api/") && !path.startsWith("/api/token/");
   app.use("/api/*", async (c, next) => {
     if (!authenticates(c.req.path)) return next();
     try {

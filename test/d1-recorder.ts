@@ -17,16 +17,26 @@ export type Fault = (sql: string[]) => Error | null;
  * a request made. Queries made on the binding itself, without a session, are recorded under "none".
  * With a `fault`, the round trips it picks fail instead of running, as an unavailable D1's would.
  */
-export function recordingD1({ d1 = env.DB, fault = () => null }: { d1?: D1Database; fault?: Fault } = {}) {
+export function recordingD1({
+  d1 = env.DB,
+  fault = () => null,
+  beforeCall = () => {},
+}: {
+  d1?: D1Database;
+  fault?: Fault;
+  /** Runs (and is awaited) before a round trip is sent: to change the database under a request. */
+  beforeCall?: (sql: string[]) => unknown;
+} = {}) {
   const sessions: RecordedSession[] = [];
 
   const statement = (real: D1PreparedStatement, sql: string, session: RecordedSession): D1PreparedStatement => {
     const run =
       (kind: D1Call["kind"]) =>
-      (...args: unknown[]) => {
+      async (...args: unknown[]) => {
         session.calls.push({ kind, sql: [sql] });
+        await beforeCall([sql]);
         const error = fault([sql]);
-        if (error) return Promise.reject(error);
+        if (error) throw error;
         return (real[kind as "all"] as (...a: unknown[]) => unknown).apply(real, args);
       };
     return {
@@ -42,11 +52,12 @@ export function recordingD1({ d1 = env.DB, fault = () => null }: { d1?: D1Databa
 
   const session = (real: D1Database | D1DatabaseSession, recorded: RecordedSession) => ({
     prepare: (sql: string) => statement(real.prepare(sql), sql, recorded),
-    batch: (statements: D1PreparedStatement[]) => {
+    batch: async (statements: D1PreparedStatement[]) => {
       const sql = statements.map((s) => unwrap(s).sql);
       recorded.calls.push({ kind: "batch", sql });
+      await beforeCall(sql);
       const error = fault(sql);
-      if (error) return Promise.reject(error);
+      if (error) throw error;
       return real.batch(statements.map((s) => unwrap(s).statement));
     },
     getBookmark: () => ("getBookmark" in real ? real.getBookmark() : null),

@@ -1,7 +1,18 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { recordingD1 } from "./d1-recorder";
-import { call, type CallOptions, makeStaff, post, randomIp, registerUser, setActive, type TestUser } from "./helpers";
+import {
+  call,
+  type CallOptions,
+  countRows,
+  makeStaff,
+  post,
+  randomIp,
+  registerUser,
+  rowOf,
+  setActive,
+  type TestUser,
+} from "./helpers";
 import { loggedHits } from "./throttle-helpers";
 
 const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
@@ -34,12 +45,9 @@ async function newTask(user: TestUser, title = "t") {
 }
 
 describe("a D1 session per request", () => {
-  it("reads start anywhere, or from the client's bookmark; every request that writes starts on the primary", async () => {
+  it("reads start anywhere, or from the client's bookmark", async () => {
     const user = await registerUser();
-    const staff = await registerUser();
-    await makeStaff(staff.id);
     const auth = { token: user.access };
-
     expect((await sessionOf(() => recorded("GET", "/api/books/"))).start).toBe("first-unconstrained");
     expect((await sessionOf(() => recorded("GET", "/api/tasks/", undefined, auth))).start).toBe("first-unconstrained");
     expect((await sessionOf(() => recorded("HEAD", "/api/tasks/", undefined, auth))).start).toBe("first-unconstrained");
@@ -48,21 +56,49 @@ describe("a D1 session per request", () => {
     expect(bookmark).toMatch(BOOKMARK);
     const withBookmark = { ...auth, headers: { "x-d1-bookmark": bookmark! } };
     expect((await sessionOf(() => recorded("GET", "/api/tasks/", undefined, withBookmark))).start).toBe(bookmark);
+  });
 
+  it("logins, token views, registration, password and account changes decide on the primary", async () => {
+    const user = await registerUser();
+    const staff = await registerUser();
+    await makeStaff(staff.id);
+    const { bookmark } = await newTask(user);
+    const requests: [string, string, unknown, CallOptions, number][] = [
+      ["PATCH", `/api/users/${user.id}/`, { first_name: "F" }, { token: staff.access }, 200],
+      ["POST", "/api/token/", { username: user.username, password: user.password }, {}, 200],
+      ["POST", "/api/token/verify/", { token: user.access }, {}, 200],
+      ["POST", "/api/register/", { username: `r${Date.now()}`, password: user.password, password_confirm: user.password }, {}, 201],
+      ["POST", "/api/token/refresh/", { refresh: user.refresh }, {}, 200],
+      ["POST", "/api/password/change/", { old_password: user.password, new_password: "a new long passphrase", new_password_confirm: "a new long passphrase" }, { token: user.access }, 200],
+    ];
+    for (const [method, path, body, options, status] of requests) {
+      const headers = { "x-d1-bookmark": bookmark! };
+      const { start } = await sessionOf(() => recorded(method, path, body, { ...options, headers }), status);
+      expect(start, `${method} ${path}`).toBe("first-primary");
+    }
+  });
+
+  it("a write reads near the user; each of its writes is one batch behind the session guard, on the primary", async () => {
+    const user = await registerUser();
+    const { bookmark } = await newTask(user);
+    const auth = { token: user.access, headers: { "x-d1-bookmark": bookmark! } };
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1]);
     const writes: [string, string, unknown, CallOptions, number][] = [
       ["POST", "/api/tasks/", { title: "w" }, auth, 201],
       ["POST", "/api/books/", { title: "B", author: "A", published_date: "2020-01-01" }, auth, 201],
       ["POST", "/api/profiles/", {}, auth, 201],
       ["PATCH", "/api/profiles/me/", { bio: "x" }, auth, 200],
-      ["PATCH", `/api/users/${user.id}/`, { first_name: "F" }, { token: staff.access }, 200],
-      ["POST", "/api/token/", { username: user.username, password: user.password }, {}, 200],
-      ["POST", "/api/token/verify/", { token: user.access }, {}, 200],
-      ["POST", "/api/token/refresh/", { refresh: user.refresh }, {}, 200],
-      ["POST", "/api/register/", { username: `r${Date.now()}`, password: user.password, password_confirm: user.password }, {}, 201],
+      ["PUT", "/api/profiles/me/avatar/", png, { ...auth, headers: { ...auth.headers, "Content-Type": "image/png" } }, 200],
     ];
     for (const [method, path, body, options, status] of writes) {
-      const { start } = await sessionOf(() => recorded(method, path, body, { ...options, headers: { "x-d1-bookmark": bookmark! } }), status);
-      expect(start, `${method} ${path}`).toBe("first-primary");
+      const { start, session } = await sessionOf(() => recorded(method, path, body, options), status);
+      expect(start, `${method} ${path}`).toBe(bookmark);
+      const writing = session.calls.filter((call) => call.sql.some((sql) => /^(insert|update|delete)/i.test(sql)));
+      expect(writing.length, `${method} ${path}`).toBeGreaterThan(0);
+      for (const call of writing) {
+        expect(call.kind).toBe("batch");
+        expect(call.sql[0]).toMatch(/^insert into session_guard/);
+      }
     }
   });
 
@@ -167,6 +203,48 @@ describe("authentication rides along", () => {
     expect((await call("GET", "/api/tasks/", undefined, { token: user.access })).status).toBe(401);
     await vi.waitFor(async () => expect((await loggedHits(`user:${user.id}`, "burst")).count).toBe(1));
     expect((await loggedHits(`user:${user.id}`, "sustained")).count).toBe(1);
+  });
+});
+
+describe("the session guard: a write lands only while the session is live on the primary", () => {
+  /** The Worker, with `change` applied to the primary just before the first guarded write is sent. */
+  const changedBeforeWrite = (change: () => Promise<unknown>) => {
+    let done = false;
+    return recordingD1({
+      beforeCall: async (sql) => {
+        if (done || !sql[0]!.startsWith("insert into session_guard")) return;
+        done = true;
+        await change();
+      },
+    }).binding;
+  };
+
+  it("a session ended after the nearby check (a logout elsewhere, not yet replicated) writes nothing: 401", async () => {
+    const user = await registerUser();
+    const DB = changedBeforeWrite(() =>
+      env.DB.prepare("UPDATE token_families SET revoked_at = ? WHERE user_id = ?").bind(Date.now(), user.id).run(),
+    );
+    const tasks = await countRows("tasks");
+    const res = await call("POST", "/api/tasks/", { title: "late" }, { token: user.access, bindings: { DB } });
+    expect([res.status, await res.json()]).toEqual([
+      401,
+      {
+        detail: "Given token not valid for any token type",
+        code: "token_not_valid",
+        messages: [{ token_class: "AccessToken", token_type: "access", message: "Token is blacklisted" }],
+      },
+    ]);
+    expect(await countRows("tasks")).toBe(tasks);
+  });
+
+  it("an account deactivated in between: 401 user_inactive, nothing written", async () => {
+    const user = await registerUser();
+    const { id } = await newTask(user, "before");
+    const DB = changedBeforeWrite(() => setActive(user.id, false));
+    const before = await rowOf("tasks", id);
+    const res = await call("PATCH", `/api/tasks/${id}/`, { title: "after" }, { token: user.access, bindings: { DB } });
+    expect([res.status, await res.json()]).toEqual([401, { detail: "User is inactive", code: "user_inactive" }]);
+    expect(await rowOf("tasks", id)).toEqual(before);
   });
 });
 

@@ -13,7 +13,7 @@ export type Database = DrizzleD1Database & { $client: RequestD1 };
 export const database = (d1: RequestD1): Database => drizzle(d1 as unknown as D1Database) as unknown as Database;
 
 /** A client that is never run: queries built on it only yield their SQL and their row mapping. */
-const templateDb = database(new RequestD1({ prepare: () => ({}) } as unknown as D1DatabaseSession));
+const templateDb = database(new RequestD1({} as D1Database, "first-primary"));
 
 type Prepared = D1PreparedQuery<{ type: "async"; all: unknown; get: unknown; values: unknown[]; execute: unknown }>;
 type Row<Q> = Q extends { get(): Promise<infer R> } ? R : never;

@@ -8,18 +8,21 @@ const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
 
 export const isBookmark = (text: string | undefined): text is string => text !== undefined && BOOKMARK.test(text);
 
+const PRIMARY = "first-primary";
+
 /**
- * Where a request's session starts. A request that writes, and every decision taken before a write
- * (who the caller is, whether they own the row), reads the primary. A read starts from the client's
- * bookmark — a replica at least that new, so the client sees its own writes — or from any instance.
+ * Where a request's session starts, until the request says more (RequestD1.readNearby / readPrimary).
+ * A read starts from the client's bookmark — a replica at least that new, so the client sees its own
+ * writes — or from any instance. A request that writes reads the primary: its decisions must not be
+ * stale.
  */
 export function sessionStart(method: string, bookmark: string | undefined): string {
-  if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS") return "first-primary";
+  if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS") return PRIMARY;
   return isBookmark(bookmark) ? bookmark : "first-unconstrained";
 }
 
 // Errors that are the app's own (a constraint it maps to a 400, SQL that does not fit the schema) stay
-// as they are; anything else D1 throws is the database being unavailable.
+// as they are; anything else D1 throws is the database being unavailable (answered 503, never 500).
 const APP_ERRORS = /SQLITE_CONSTRAINT|constraint failed|SQLITE_ERROR|no such (table|column)|syntax error/;
 
 function unavailable(error: unknown): unknown {
@@ -36,51 +39,107 @@ const guarded = <T>(work: () => Promise<T>): Promise<T> => {
   }
 };
 
-/** A D1 statement whose failures are classified as above; what Drizzle prepares and runs. */
+const WRITES = /^\s*(insert|update|delete|replace)\b/i;
+
+type Run = "all" | "raw" | "first" | "run";
+
+/** A statement as Drizzle prepares and runs it; sent through its request's session when run. */
 export class RequestStatement {
-  constructor(readonly statement: D1PreparedStatement) {}
+  constructor(
+    private readonly owner: RequestD1,
+    readonly sql: string,
+    readonly values: readonly unknown[] = [],
+  ) {}
 
   bind(...values: unknown[]): RequestStatement {
-    return new RequestStatement(this.statement.bind(...values));
+    return new RequestStatement(this.owner, this.sql, [...this.values, ...values]);
   }
   all<T = Record<string, unknown>>() {
-    return guarded(() => this.statement.all<T>());
+    return this.owner.run(this, "all") as Promise<D1Result<T>>;
   }
   raw<T = unknown[]>() {
-    return guarded(() => this.statement.raw<T>());
+    return this.owner.run(this, "raw") as Promise<T[]>;
   }
   first<T = Record<string, unknown>>() {
-    return guarded(() => this.statement.first<T>());
+    return this.owner.run(this, "first") as Promise<T | null>;
   }
   run<T = Record<string, unknown>>() {
-    return guarded(() => this.statement.run<T>());
+    return this.owner.run(this, "run") as Promise<D1Result<T>>;
   }
 }
 
-type Pending = { statement: D1PreparedStatement; settle: (result: Promise<D1Result>) => void };
+type Pending = { statement: RequestStatement; settle: (result: Promise<D1Result>) => void };
+type WriteGuard = { statement: RequestStatement; explain: () => Promise<never> };
 
 /**
- * The D1 client of one request (Drizzle runs on it as on a D1Database). Besides prepare() and batch(),
- * it can carry one statement along with the request's next query: authentication's account lookup
- * rides in the same batch — one round trip — as the first query of the handler that runs beside it.
+ * The D1 client of one request (Drizzle runs on it as on a D1Database). Its session opens at the
+ * first query, from where the request has by then said it reads. Besides prepare() and batch() it can:
+ * - carry one statement along with the request's next query: authentication's account lookup rides
+ *   in the same batch — one round trip — as the first query of the handler that runs beside it;
+ * - guard writes: every statement that writes runs in a batch behind a check that the caller's
+ *   session is still live on the primary, so a request may read near the user and still never write
+ *   for a session that has just ended.
  */
 export class RequestD1 {
+  #session: D1DatabaseSession | null = null;
   #pending: Pending | null = null;
+  #guard: WriteGuard | null = null;
 
-  constructor(private readonly session: D1DatabaseSession) {}
+  constructor(
+    private readonly d1: D1Database,
+    private start: string,
+    private readonly clientBookmark?: string,
+  ) {}
+
+  /** Reads start near the user (the bookmark, or any instance), as a GET's would. Before the first query only. */
+  readNearby(): void {
+    this.#restart(isBookmark(this.clientBookmark) ? this.clientBookmark : "first-unconstrained");
+  }
+
+  /** Reads start on the primary: for decisions that must not be stale. Before the first query only. */
+  readPrimary(): void {
+    this.#restart(PRIMARY);
+  }
+
+  /**
+   * Makes every write of this request conditional on `statement` (which aborts its batch when the
+   * session has ended); `explain` throws the error to answer when it does.
+   */
+  guardWrites(statement: RequestStatement, explain: () => Promise<never>): void {
+    this.#guard = { statement, explain };
+  }
 
   /** The newest database version this request has seen, for the client's next read; null before any query. */
   bookmark(): string | null {
-    return this.session.getBookmark();
+    return this.#session?.getBookmark() ?? null;
   }
 
   prepare(sql: string): RequestStatement {
-    return new RequestStatement(this.session.prepare(sql));
+    return new RequestStatement(this, sql);
   }
 
   /** D1's batch: one round trip, one transaction, statements in order. */
-  batch<T = unknown>(statements: RequestStatement[]): Promise<D1Result<T>[]> {
-    return guarded(() => this.session.batch<T>(statements.map((s) => s.statement)));
+  async batch<T = unknown>(statements: RequestStatement[]): Promise<D1Result<T>[]> {
+    const guard = this.#guard && statements.some((s) => WRITES.test(s.sql)) ? this.#guard : null;
+    const all = guard ? [guard.statement, ...statements] : statements;
+    try {
+      const results = await guarded(() => this.#open().batch<T>(all.map((s) => this.#d1Statement(s))));
+      return guard ? results.slice(1) : results;
+    } catch (e) {
+      if (guard && sessionEnded(e)) return guard.explain();
+      throw e;
+    }
+  }
+
+  /** Runs one statement: on its own, or — if it writes and writes are guarded — in a batch behind the guard. */
+  async run(statement: RequestStatement, how: Run): Promise<unknown> {
+    if (!this.#guard || !WRITES.test(statement.sql)) {
+      return guarded(() => (this.#d1Statement(statement)[how] as () => Promise<unknown>)());
+    }
+    const [result] = await this.batch([statement]);
+    if (how === "raw") return result!.results.map((row) => Object.values(row as Record<string, unknown>));
+    if (how === "first") return result!.results[0] ?? null;
+    return result;
   }
 
   /**
@@ -90,21 +149,21 @@ export class RequestD1 {
   rideAlong(statement: RequestStatement): Promise<D1Result> {
     this.flush();
     return new Promise((resolve, reject) => {
-      this.#pending = { statement: statement.statement, settle: (result) => result.then(resolve, reject) };
+      this.#pending = { statement, settle: (result) => result.then(resolve, reject) };
     });
   }
 
   /** Sends a statement still waiting for company on its own. */
   flush(): void {
     const pending = this.#take();
-    if (pending) pending.settle(guarded(() => pending.statement.all()));
+    if (pending) pending.settle(pending.statement.all());
   }
 
   /** A statement's rows as arrays (Drizzle's raw form), in one batch with the statement riding along, if any. */
   async rows(statement: RequestStatement, columns: number): Promise<unknown[][]> {
     const pending = this.#take();
     if (!pending) return statement.raw();
-    const both = this.batch([new RequestStatement(pending.statement), statement]);
+    const both = this.batch([pending.statement, statement]);
     pending.settle(both.then(([ridden]) => ridden!));
     return rowArrays((await both)[1]!, columns);
   }
@@ -114,6 +173,31 @@ export class RequestD1 {
     this.#pending = null;
     return pending;
   }
+
+  #restart(start: string): void {
+    if (this.#session) throw new Error("a request's session is chosen before its first query");
+    this.start = start;
+  }
+
+  #open(): D1DatabaseSession {
+    this.#session ??= this.d1.withSession(this.start);
+    return this.#session;
+  }
+
+  #d1Statement(statement: RequestStatement): D1PreparedStatement {
+    const prepared = this.#open().prepare(statement.sql);
+    return statement.values.length > 0 ? prepared.bind(...statement.values) : prepared;
+  }
+}
+
+const SESSION_ENDED = "session_guard: the session has ended";
+
+function sessionEnded(error: unknown): boolean {
+  let e = error;
+  for (let depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) {
+    if (e.message.includes(SESSION_ENDED)) return true;
+  }
+  return false;
 }
 
 /**

@@ -75,15 +75,6 @@ const UNAVAILABLE_DETAIL = {
   storage: "File storage is temporarily unavailable, please try again later.",
 };
 
-function unavailableIn(error: unknown): DependencyUnavailable | null {
-  const seen = new Set<unknown>();
-  for (let e = error; e instanceof Error && !seen.has(e); e = e.cause) {
-    if (e instanceof DependencyUnavailable) return e;
-    seen.add(e);
-  }
-  return null;
-}
-
 /**
  * DRF's Throttled: "1 second" singular, Retry-After the same whole number. A null wait (DRF's
  * wait() returning None, e.g. after a rate was lowered below the logged history) has neither.
@@ -99,14 +90,27 @@ export const throttled = (waitSeconds: number | null, headers: Record<string, st
   );
 };
 
-export function renderError(err: Error, c: Context): Response {
-  if (err instanceof ApiError) {
-    return c.json(err.body, err.status, err.headers);
+/**
+ * The first error of a kind in `error`'s cause chain. Libraries wrap what they catch (Drizzle's
+ * DrizzleQueryError holds the D1 error, or an ApiError thrown from inside a query), so an error is
+ * answered as what it started as.
+ */
+function causeOf<T extends Error>(error: unknown, kind: abstract new (...args: never[]) => T): T | null {
+  const seen = new Set<unknown>();
+  for (let e = error; e instanceof Error && !seen.has(e); e = e.cause) {
+    if (e instanceof kind) return e;
+    seen.add(e);
   }
+  return null;
+}
+
+export function renderError(err: Error, c: Context): Response {
+  const apiError = causeOf(err, ApiError);
+  if (apiError) return c.json(apiError.body, apiError.status, apiError.headers);
   if (err instanceof HTTPException && err.status < 500) {
     return c.json({ detail: err.message || "Invalid request." }, err.status);
   }
-  const unavailable = unavailableIn(err);
+  const unavailable = causeOf(err, DependencyUnavailable);
   if (unavailable) {
     console.error(unavailable.message, unavailable.cause);
     return renderError(serviceUnavailable(UNAVAILABLE_DETAIL[unavailable.service]), c);

@@ -90,16 +90,24 @@ function restoreHeaders(c: Context, before: Headers): void {
   for (const [name, value] of before) c.header(name, value);
 }
 
-/**
- * A view's permission_classes and throttle_classes (`throttles` replaces DEFAULT_THROTTLE_CLASSES for
- * this route, as DRF's `throttle_classes` / `get_throttles()` do), run by `initial`.
- */
+export type PermitOptions = {
+  /** Replaces DEFAULT_THROTTLE_CLASSES for this route, as DRF's `throttle_classes` / `get_throttles()` do. */
+  throttles?: readonly ThrottleName[];
+  /**
+   * The route decides on what it reads (a password, a superuser flag): its reads, the account lookup
+   * included, go to the primary instead of the nearest replica.
+   */
+  primary?: boolean;
+};
+
+/** A view's permission_classes and throttle_classes, run by `initial`. */
 export function permit<P extends Permission[]>(
   permissions: [...P],
-  options: { throttles?: readonly ThrottleName[] } = {},
+  options: PermitOptions = {},
 ): MiddlewareHandler<EnvFor<P>> {
-  const middleware = createMiddleware<AppEnv>((c, next) =>
-    initial(c, permissions, options.throttles, next),
-  ) as MiddlewareHandler<EnvFor<P>>;
+  const middleware = createMiddleware<AppEnv>((c, next) => {
+    if (options.primary) c.var.db.$client.readPrimary();
+    return initial(c, permissions, options.throttles, next);
+  }) as MiddlewareHandler<EnvFor<P>>;
   return describes(middleware, { kind: "permit", permissions, throttles: options.throttles });
 }

@@ -18,7 +18,7 @@ export const USERNAME_TAKEN = "A user with that username already exists.";
 
 /** Registration (the tutorial's RegisterView, answering with a token pair) and password change. */
 export const accountRoutes = new Hono<AppEnv>()
-  .post("/register/", permit([AllowAny]), validateJson(registerBody), async (c) => {
+  .post("/register/", permit([AllowAny], { primary: true }), validateJson(registerBody), async (c) => {
     const { db, config } = c.var;
     const body = c.req.valid("json");
 
@@ -60,7 +60,7 @@ export const accountRoutes = new Hono<AppEnv>()
     c.header("Cache-Control", "no-store");
     return c.json({ user: serializeNewUser(created!), refresh: tokens.refresh, access: tokens.access }, 201);
   })
-  .post("/password/change/", permit([IsAuthenticated]), validateJson(passwordChangeBody), async (c) => {
+  .post("/password/change/", permit([IsAuthenticated], { primary: true }), validateJson(passwordChangeBody), async (c) => {
     const { db, config } = c.var;
     const user = await c.var.user;
     const body = c.req.valid("json");

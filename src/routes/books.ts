@@ -1,4 +1,4 @@
-import { desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { Hono, type MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { preparedQuery } from "../db/client";
@@ -54,11 +54,16 @@ const bookObject = createMiddleware<{ Variables: { found?: BookRow } } & AppEnv>
   // Like permit(): the type records that handlers after this middleware always have the book.
 }) as MiddlewareHandler<BookEnv>;
 
-async function updateBook(db: Database, { book, ownerUsername }: BookRow, input: BookInput) {
-  const [updated] = await uniqueIsbn(db.update(books).set(touched(bookValues(input))).where(eq(books.id, book.id)).returning());
-  // Deleted by its owner between the lookup and this write.
+/**
+ * The owner is part of every write's condition: the ownership check ran on a nearby replica, and the
+ * write itself decides on the primary (a book deleted in between is simply not found).
+ */
+const ownBook = ({ book }: BookRow) => and(eq(books.id, book.id), eq(books.ownerId, book.ownerId));
+
+async function updateBook(db: Database, found: BookRow, input: BookInput) {
+  const [updated] = await uniqueIsbn(db.update(books).set(touched(bookValues(input))).where(ownBook(found)).returning());
   if (!updated) throw notFound("Book");
-  return serializeBook(updated, ownerUsername);
+  return serializeBook(updated, found.ownerUsername);
 }
 
 /** The tutorial's BookViewSet: anyone reads, signed-in users create, only the owner changes or deletes. */
@@ -89,6 +94,7 @@ export const bookRoutes = new Hono<AppEnv>()
     c.json(await updateBook(c.var.db, c.var.found, c.req.valid("json"))),
   )
   .delete("/:id{[0-9]+}/", permit([IsAuthenticatedOrReadOnly]), bookObject, async (c) => {
-    await c.var.db.delete(books).where(eq(books.id, c.var.found.book.id));
+    const [deleted] = await c.var.db.delete(books).where(ownBook(c.var.found)).returning({ id: books.id });
+    if (!deleted) throw notFound("Book");
     return c.body(null, 204);
   });

@@ -58,7 +58,7 @@ export const tokenRoutes = new Hono<AppEnv>()
     // RFC 6749 §5.1: responses carrying tokens must not be cached.
     c.header("Cache-Control", "no-store");
   })
-  .post("/", permit([AllowAny]), validateJson(obtainBody), async (c) => {
+  .post("/", permit([AllowAny], { primary: true }), validateJson(obtainBody), async (c) => {
     const { db, config } = c.var;
     const { username, password } = c.req.valid("json");
     const key = usernameKey(username);
@@ -89,19 +89,19 @@ export const tokenRoutes = new Hono<AppEnv>()
     ]);
     return c.json({ refresh: tokens.refresh, access: tokens.access });
   })
-  .post("/refresh/", permit([AllowAny]), validateJson(refreshBody), async (c) => {
+  .post("/refresh/", permit([AllowAny], { primary: true }), validateJson(refreshBody), async (c) => {
     const claims = await refreshClaims(c, c.req.valid("json").refresh);
     const tokens = await orRefused(rotateRefreshToken(c.var.db, c.var.config, claims));
     mirrorToKv(c, claims);
     return c.json({ access: tokens.access, refresh: tokens.refresh });
   })
-  .post("/verify/", permit([AllowAny]), validateJson(verifyBody), async (c) => {
+  .post("/verify/", permit([AllowAny], { primary: true }), validateJson(verifyBody), async (c) => {
     const claims = await decodeOrReject(c.var.config, c.req.valid("json").token, null);
     // simplejwt answers a blacklisted token here with a 400 validation error, not a 401.
     if (await isRevoked(c.var.db, c.env.BLACKLIST, claims)) throw nonFieldError("Token is blacklisted");
     return c.json({});
   })
-  .post("/blacklist/", permit([AllowAny]), validateJson(refreshBody), async (c) => {
+  .post("/blacklist/", permit([AllowAny], { primary: true }), validateJson(refreshBody), async (c) => {
     const claims = await refreshClaims(c, c.req.valid("json").refresh);
     await orRefused(revokeSession(c.var.db, claims));
     mirrorToKv(c, claims);

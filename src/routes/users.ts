@@ -49,7 +49,7 @@ export const userRoutes = new Hono<AppEnv>()
   })
   .get("/:id{[0-9]+}/", permit([IsAdminUser]), accountObject, (c) => c.json(serializeUser(c.var.account)))
   // A deactivated user's next request fails authentication (401 user_inactive): the flag is read on every request.
-  .patch("/:id{[0-9]+}/", permit([IsAdminUser]), accountObject, validateJson(adminUserPatch), async (c) => {
+  .patch("/:id{[0-9]+}/", permit([IsAdminUser], { primary: true }), accountObject, validateJson(adminUserPatch), async (c) => {
     const { account } = c.var;
     const input = c.req.valid("json");
     const changes = {
