@@ -1,6 +1,8 @@
 // Django's `createsuperuser` for the D1 database:
 //   npm run createsuperuser -- --username admin --email admin@example.com [--remote] [--no-input]
 // The password is prompted for (twice, hidden), or read from DJANGO_SUPERUSER_PASSWORD as Django does.
+// Ctrl-C (or Ctrl-D) at a prompt answers "Operation cancelled." and exit code 1, as Django's does; so
+// does Ctrl-C between prompts, though `npm run`'s sh, interrupted too, then exits 130.
 // Validation, password rules and hashing are the API's own modules, so the account is exactly one
 // that registration would have made, plus is_staff and is_superuser.
 import { execFileSync } from "node:child_process";
@@ -18,6 +20,14 @@ const PASSWORD_VARIABLE = "DJANGO_SUPERUSER_PASSWORD";
 
 class CommandError extends Error {}
 
+/** Django's KeyboardInterrupt handling: "Operation cancelled." on a line of its own, exit code 1. */
+function cancel({ lineEnded = false } = {}) {
+  process.stderr.write(`${lineEnded ? "" : "\n"}Operation cancelled.\n`);
+  process.exit(1);
+}
+// Between prompts the terminal turns Ctrl-C into SIGINT; at a prompt, raw mode hands it over as "\u0003".
+process.on("SIGINT", cancel);
+
 const { values: options } = parseArgs({
   options: {
     username: { type: "string" },
@@ -30,18 +40,23 @@ const { values: options } = parseArgs({
     env: { type: "string" },
   },
 });
+// PERSIST_TO in the environment stands for --persist-to: the README test points the README's own
+// createsuperuser command at its server's state directory that way.
+const persistTo = options["persist-to"] ?? (process.env.PERSIST_TO || undefined);
 const interactive = process.stdin.isTTY && !options["no-input"] && !options.noinput;
 
 /** `wrangler d1 execute` on the DB binding; returns the rows of the last statement. */
 function d1(sql) {
   const args = ["wrangler", "d1", "execute", "DB", options.remote ? "--remote" : "--local", "--json", "--command", sql];
-  if (options["persist-to"]) args.push("--persist-to", options["persist-to"]);
+  if (persistTo) args.push("--persist-to", persistTo);
   if (options.env) args.push("--env", options.env);
   let output;
   try {
     // No shell: the SQL reaches wrangler as one argument, whatever it contains.
     output = execFileSync("npx", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true" } });
   } catch (error) {
+    // Ctrl-C while wrangler runs: it got the SIGINT too (one process group) and stopped.
+    if (error.signal === "SIGINT" || error.status === 130) cancel();
     const text = JSON.parse(error.stdout || "{}").error?.text ?? error.stderr ?? error.message;
     const hint = /no such table/.test(text) ? " (apply the migrations first: npm run db:migrate:local)" : "";
     throw new CommandError(`wrangler d1 execute failed: ${text}${hint}`);
@@ -51,8 +66,15 @@ function d1(sql) {
 
 async function ask(question) {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const controller = new AbortController();
+  // Ctrl-D on an empty line closes the prompt: nothing more will come, so that cancels too.
+  rl.on("close", () => controller.abort());
   try {
-    return await rl.question(question);
+    return await rl.question(question, { signal: controller.signal });
+  } catch (error) {
+    // Ctrl-C: readline/promises rejects the question, having ended the line itself.
+    if (error?.name === "AbortError") cancel({ lineEnded: true });
+    throw error;
   } finally {
     rl.close();
   }
@@ -60,21 +82,25 @@ async function ask(question) {
 
 /** Reads a line without echoing it (raw mode), as getpass does. */
 function askHidden(question) {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const { stdin, stdout } = process;
     let value = "";
-    const finish = (error) => {
+    const finish = () => {
       stdin.off("data", onData);
       stdin.setRawMode(false);
       stdin.pause();
-      stdout.write("\n");
-      if (error) reject(error);
-      else resolve(value);
     };
     const onData = (chunk) => {
       for (const ch of chunk) {
-        if (ch === "\r" || ch === "\n") return finish();
-        if (ch === "\u0003" || ch === "\u0004") return finish(new CommandError("Operation cancelled."));
+        if (ch === "\r" || ch === "\n") {
+          finish();
+          stdout.write("\n");
+          return resolve(value);
+        }
+        if (ch === "\u0003" || ch === "\u0004") {
+          finish();
+          return cancel();
+        }
         value = ch === "\u007f" || ch === "\b" ? value.slice(0, -1) : value + ch;
       }
     };
