@@ -2,6 +2,7 @@
 // local state, started in its own process group, awaited until the API answers, and stopped with
 // everything it spawned. Nothing here touches a developer's own server on :8787 or its .wrangler/state.
 import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -78,8 +79,18 @@ export async function startDevServer({ port, state, vars = {} } = {}) {
   const exited = new Promise((resolve) => dev.on("exit", resolve));
   let alive = true;
   exited.then(() => (alive = false));
+  // The server has its own process group, so Ctrl-C on the test does not reach it: end it here.
+  const interrupted = () => {
+    try {
+      process.kill(-dev.pid, "SIGTERM");
+    } catch {}
+    if (temporary) rmSync(state, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupted).once("SIGTERM", interrupted);
 
   const stop = async () => {
+    process.off("SIGINT", interrupted).off("SIGTERM", interrupted);
     if (alive) {
       try {
         process.kill(-dev.pid, "SIGTERM");
