@@ -19,10 +19,13 @@ export type Fault = (sql: string[]) => Error | null;
  */
 export function recordingD1({
   d1 = env.DB,
+  replica,
   fault = () => null,
   beforeCall = () => {},
 }: {
   d1?: D1Database;
+  /** Where sessions that may read a replica are served from: one behind the primary (LAGGING_REPLICA). */
+  replica?: D1Database;
   fault?: Fault;
   /** Runs (and is awaited) before a round trip is sent: to change the database under a request. */
   beforeCall?: (sql: string[]) => unknown;
@@ -69,7 +72,8 @@ export function recordingD1({
     withSession: (start?: string) => {
       const recorded: RecordedSession = { start, calls: [] };
       sessions.push(recorded);
-      return session(d1.withSession(start), recorded);
+      const source = replica && start !== "first-primary" ? replica : d1;
+      return session(source.withSession(start), recorded);
     },
   } as unknown as D1Database;
 

@@ -4,6 +4,8 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
+      LAGGING_REPLICA: D1Database;
+      MIGRATIONS_DB: D1Database;
     }
   }
 }

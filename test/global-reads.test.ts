@@ -147,6 +147,18 @@ describe("authentication rides along", () => {
     expect(session.calls).toEqual([{ kind: "all", sql: [expect.stringContaining('from "users"')] }]);
   });
 
+  it("a session the nearby replica does not have yet (a login moments ago) is looked up on the primary", async () => {
+    const user = await registerUser();
+    const lagging = recordingD1({ replica: env.LAGGING_REPLICA });
+    const res = await call("GET", "/api/tasks/", undefined, { token: user.access, bindings: { DB: lagging.binding } });
+    // Authenticated by the primary; the list itself is the replica's (empty: it has no rows yet).
+    expect([res.status, await res.json()]).toEqual([200, []]);
+    expect(lagging.sessions.map((s) => s.start)).toEqual(["first-unconstrained", "first-primary"]);
+
+    const unknown = await call("GET", "/api/tasks/", undefined, { token: (await registerUser()).access, bindings: { DB: lagging.binding } });
+    expect(unknown.status).toBe(200);
+  });
+
   it("an anonymous read makes one round trip: its query, and no lookup", async () => {
     const { session } = await sessionOf(() => recorded("GET", "/api/books/"));
     expect(session.calls).toEqual([{ kind: "raw", sql: [expect.stringContaining('from "books"')] }]);

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, get, post, registerUser, rowOf, type TestUser, UNAUTHENTICATED } from "./helpers";
+import { call, get, post, registerUser, rowOf, type TestUser, UNAUTHENTICATED, unique } from "./helpers";
 import {
   authenticationFailures,
   type Case,
@@ -106,28 +106,46 @@ describe("profiles: /me/", () => {
 });
 
 describe("profiles: security", () => {
-  it("mass assignment: username, email, avatar, user, is_staff and id in a body change nothing", async () => {
-    const [user, victim] = await Promise.all([registerUser({ email: "me@example.com" }), registerUser()]);
+  it("mass assignment: username, avatar, user, is_staff and id in a body change nothing", async () => {
+    const email = `${unique("me")}@example.com`;
+    const [user, victim] = await Promise.all([registerUser({ email }), registerUser()]);
     const accountBefore = await rowOf("users", user.id);
     const sneaky = {
       id: 777_777,
       user: victim.id,
       username: "admin",
-      email: "admin@example.com",
       avatar: "https://evil.example/x.png",
       is_staff: true,
       is_superuser: true,
     };
-    const created = await createProfile(user, sneaky);
-    expect(created).toMatchObject({ username: user.username, email: "me@example.com", avatar: null });
+    // On create the body's email is ignored too: the account's email changes only through an update.
+    const created = await createProfile(user, { ...sneaky, email: "admin@example.com" });
+    expect(created).toMatchObject({ username: user.username, email, avatar: null });
     expect(created.id).not.toBe(777_777);
 
     const res = await call("PATCH", "/api/profiles/me/", { ...sneaky, bio: "still me" }, { token: user.access });
-    expect(await res.json()).toMatchObject({ username: user.username, email: "me@example.com", avatar: null, bio: "still me" });
+    expect(await res.json()).toMatchObject({ username: user.username, email, avatar: null, bio: "still me" });
     expect(await rowOf("profiles", created.id)).toMatchObject({ user_id: user.id, avatar_key: null });
     expect(await rowOf("users", user.id)).toEqual(accountBefore);
     const victimProfile = await get("/api/profiles/me/", { token: victim.access });
     expect(victimProfile.status).toBe(404);
+  });
+
+  it("changes the account's email through the profile, refusing one another account has (any case)", async () => {
+    const [user, other] = await Promise.all([registerUser(), registerUser({ email: `${unique("o")}@example.com` })]);
+    await createProfile(user, {});
+    const email = `${unique("New")}@Example.com`;
+    const res = await call("PATCH", "/api/profiles/me/", { email }, { token: user.access });
+    expect(await res.json()).toMatchObject({ username: user.username, email });
+    expect(await rowOf("users", user.id)).toMatchObject({ email });
+
+    const otherEmail = ((await rowOf("users", other.id)) as { email: string }).email;
+    const before = [await rowOf("users", user.id), (await get("/api/profiles/me/", { token: user.access })).status];
+    const taken = await call("PATCH", "/api/profiles/me/", { email: otherEmail.toUpperCase(), bio: "x" }, { token: user.access });
+    expect([taken.status, await taken.json()]).toEqual([400, { email: ["A user with that email already exists."] }]);
+    expect([await rowOf("users", user.id), (await get("/api/profiles/me/", { token: user.access })).status]).toEqual(before);
+    const profile = (await (await get("/api/profiles/me/", { token: user.access })).json()) as { bio: string };
+    expect(profile.bio).not.toBe("x");
   });
 
   it("BOLA: another user's profile id is the same 404 as a missing one, and stays untouched", async () => {

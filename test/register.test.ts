@@ -5,7 +5,7 @@ import { claimsOf, countRows, get, post, registerUser, STRONG_PASSWORD, unique }
 const register = (fields: Record<string, unknown>) => post("/api/register/", fields);
 const valid = (overrides: Record<string, unknown> = {}) => ({
   username: unique(),
-  email: "new@example.com",
+  email: `${unique("new")}@example.com`,
   password: STRONG_PASSWORD,
   password_confirm: STRONG_PASSWORD,
   ...overrides,
@@ -21,7 +21,7 @@ describe("POST /api/register/", () => {
     expect(res.headers.get("Cache-Control")).toBe("no-store");
     const body = (await res.json()) as Record<string, unknown>;
     expect(Object.keys(body)).toEqual(["user", "refresh", "access"]);
-    expect(body.user).toEqual({ username: fields.username, email: "new@example.com", first_name: "Ada", last_name: "Lovelace" });
+    expect(body.user).toEqual({ username: fields.username, email: fields.email, first_name: "Ada", last_name: "Lovelace" });
     expect(JSON.stringify(body)).not.toContain(STRONG_PASSWORD);
     expect(JSON.stringify(body)).not.toContain("pbkdf2");
     const row = await userRow(fields.username);
@@ -116,5 +116,29 @@ describe("POST /api/register/", () => {
     expect((await login(password)).status).toBe(200);
     expect((await login(password.trim())).status).toBe(401);
     expect((await login(password.slice(0, 63))).status).toBe(401);
+  });
+
+  it("refuses an email another account has, whatever its case, beside any other field error", async () => {
+    const taken = valid();
+    expect((await register(taken)).status).toBe(201);
+    const before = await countRows("users");
+    const res = await register(valid({ email: taken.email.toUpperCase(), password: "short" }));
+    expect(await res.json()).toEqual({
+      password: ["This password is too short. It must contain at least 8 characters."],
+      email: ["A user with that email already exists."],
+    });
+    expect(await countRows("users")).toBe(before);
+    // A blank email is no email: any number of accounts may have none.
+    expect((await register(valid({ email: "" }))).status).toBe(201);
+    expect((await register(valid({ email: "" }))).status).toBe(201);
+  });
+
+  it("lets exactly one of several concurrent registrations of one email through", async () => {
+    const email = `${unique("race")}@example.com`;
+    const results = await Promise.all(Array.from({ length: 4 }, (_, i) => register(valid({ email: i % 2 ? email : email.toUpperCase() }))));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 400, 400, 400]);
+    for (const refused of results.filter((r) => r.status === 400)) {
+      expect(await refused.json()).toEqual({ email: ["A user with that email already exists."] });
+    }
   });
 });

@@ -20,3 +20,5 @@ crypto.subtle.deriveBits = (algorithm, baseKey, length) => {
 
 // Idempotent: setup files may run more than once per storage.
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+// A replica with the schema and none of the rows: what a replica behind the primary may not have yet.
+await applyD1Migrations(env.LAGGING_REPLICA, env.TEST_MIGRATIONS);

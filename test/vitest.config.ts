@@ -27,6 +27,9 @@ export default defineConfig(async () => ({
     cloudflareTest({
       wrangler: { configPath: path("../wrangler.toml") },
       miniflare: {
+        // Scratch databases of the tests' own: a replica that has not caught up (test/d1-recorder.ts),
+        // and one for applying the migrations to data of a test's choosing (test/migrations.test.ts).
+        d1Databases: { DB: "edge-drf-api", LAGGING_REPLICA: "lagging-replica", MIGRATIONS_DB: "migrations-check" },
         bindings: {
           JWT_SIGNING_KEYS: TEST_SIGNING_KEYS,
           // The same SQL files `wrangler d1 migrations apply` runs, applied by test/setup.ts.

@@ -1,4 +1,5 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { type SQL, sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 // Timestamps are written from JS (not SQL defaults) so that one clock — Date.now — governs the
 // app, jose and the tests' fake timers.
@@ -31,8 +32,10 @@ export const owner = () => ({
     .references(() => users.id, { onDelete: "cascade" }),
 });
 
-/** Django's AbstractUser, field for field. */
-export const users = sqliteTable("users", {
+/** Django's AbstractUser, field for field, plus the key usernames are compared by. */
+export const users = sqliteTable(
+  "users",
+  {
   id: integer("id").primaryKey({ autoIncrement: true }),
   username: text("username", { length: 150 }).notNull().unique(),
   /** The username as uniqueness and login compare it (usernameKey): one account per name, whatever its case or width. */
@@ -46,7 +49,13 @@ export const users = sqliteTable("users", {
   isSuperuser: integer("is_superuser", { mode: "boolean" }).notNull().default(false),
   dateJoined: timestampMs("date_joined").notNull().$defaultFn(() => new Date()),
   lastLogin: timestampMs("last_login"),
-});
+  },
+  // One account per email, whatever its case (a blank email is no email). SQLite's lower() folds ASCII.
+  (t) => [uniqueIndex("users_email_ci").on(sql`lower(${t.email})`).where(sql`${t.email} <> ''`)],
+);
+
+/** The rows whose email is `email`, compared as the unique index compares them. */
+export const emailIs = (email: string): SQL => sql`lower(${users.email}) = lower(${email}) and ${users.email} <> ''`;
 
 /**
  * One row per login session (a refresh-token family). `currentJti` names the only refresh token of

@@ -54,6 +54,12 @@ export class RateLimiter extends DurableObject<Env> {
     for (const scope of scopes) this.sql.exec(`DELETE FROM hits WHERE rowid = (${oneRow})`, scope, at);
   }
 
+  /** Forgets everything logged for `scope`: an admin clearing a username's failed logins. */
+  clear(scope: string): void {
+    this.ensureTable();
+    this.sql.exec("DELETE FROM hits WHERE scope = ?", scope);
+  }
+
   /** Once every logged request has left its window, the object's storage is deleted altogether. */
   override async alarm(): Promise<void> {
     this.ensureTable();

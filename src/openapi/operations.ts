@@ -83,6 +83,14 @@ export const OPERATIONS: Record<string, Operation> = {
   "GET /api/users/me/": { tag: "users", summary: "The caller's account", responses: ok("The account.", User) },
   "GET /api/users/": { tag: "users", summary: "Every account (staff)", responses: ok("The accounts.", listOf(User)) },
   "GET /api/users/{id}/": { tag: "users", summary: "One account (staff)", responses: ok("The account.", User) },
+  "DELETE /api/users/{id}/login-failures/": {
+    tag: "users",
+    summary: "Forget an account's failed logins from unknown clients (staff)",
+    description:
+      "Lifts a lockout of the `login` throttle. Known devices keep their own counts. Only a superuser may do it for a superuser.",
+    responses: noContent("Forgotten."),
+    errors: [403, 503],
+  },
   "PATCH /api/users/{id}/": {
     tag: "users",
     summary: "Change an account: names, email, is_active, is_staff (staff)",

@@ -2,19 +2,23 @@ import { eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { users } from "../db/schema";
 import type { AppEnv } from "../env";
-import { isUniqueViolation } from "../lib/db-errors";
 import { nonFieldError, validationError } from "../lib/errors";
 import { validateJson } from "../lib/validate";
 import { AllowAny, IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
-import { passwordChangeBody, registerBody, serializeNewUser } from "../schemas/users";
+import {
+  holdersOf,
+  passwordChangeBody,
+  registerBody,
+  serializeNewUser,
+  takenFields,
+  uniqueAccount,
+} from "../schemas/users";
 import { hashPassword, verifyPassword } from "../services/passwords";
 import { passwordProblems } from "../services/password-policy";
 import { revokeAllSessions } from "../services/refresh-tokens";
 import { insertSession, newSession, sessionTokens } from "../services/sessions";
 import { usernameKey } from "../services/usernames";
-
-export const USERNAME_TAKEN = "A user with that username already exists.";
 
 /** Registration (the tutorial's RegisterView, answering with a token pair) and password change. */
 export const accountRoutes = new Hono<AppEnv>()
@@ -26,36 +30,31 @@ export const accountRoutes = new Hono<AppEnv>()
     const errors: Record<string, string[]> = {};
     const problems = passwordProblems(body.password, body.username);
     if (problems.length > 0) errors.password = problems;
-    const key = usernameKey(body.username);
-    const existing = await db.select({ id: users.id }).from(users).where(eq(users.usernameKey, key)).get();
-    if (existing) errors.username = [USERNAME_TAKEN];
+    const wanted = { usernameKey: usernameKey(body.username), email: body.email };
+    const holders = await db.select().from(users).where(holdersOf(wanted));
+    Object.assign(errors, takenFields(holders, wanted));
     if (Object.keys(errors).length > 0) throw validationError(errors);
     // Object-level validate() runs only once every field is valid.
     if (body.password !== body.password_confirm) throw nonFieldError("Passwords don't match");
 
     const session = newSession(config);
-    let created;
-    try {
-      // One batch, one transaction: the user and the first session exist together or not at all.
-      [[created]] = await db.batch([
+    // One batch, one transaction: the user and the first session exist together or not at all.
+    const [[created]] = await uniqueAccount(
+      db.batch([
         db
           .insert(users)
           .values({
             username: body.username,
-            usernameKey: key,
+            usernameKey: wanted.usernameKey,
             email: body.email,
             password: await hashPassword(body.password),
             firstName: body.first_name,
             lastName: body.last_name,
           })
           .returning(),
-        insertSession(db, session, sql`(select ${users.id} from ${users} where ${users.usernameKey} = ${key})`),
-      ]);
-    } catch (e) {
-      // Lost a race with another registration of the same username.
-      if (isUniqueViolation(e, "users.username")) throw validationError({ username: [USERNAME_TAKEN] });
-      throw e;
-    }
+        insertSession(db, session, sql`(select ${users.id} from ${users} where ${users.usernameKey} = ${wanted.usernameKey})`),
+      ]),
+    );
     const tokens = await sessionTokens(config, created!.id, session);
     c.header("Cache-Control", "no-store");
     return c.json({ user: serializeNewUser(created!), refresh: tokens.refresh, access: tokens.access }, 201);

@@ -1,4 +1,4 @@
-import { and, eq, type SQL } from "drizzle-orm";
+import { and, eq, exists, type SQL } from "drizzle-orm";
 import { Hono, type MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { type Profile, profiles, touched, users } from "../db/schema";
@@ -17,6 +17,7 @@ import {
   profileValues,
   serializeProfile,
 } from "../schemas/profiles";
+import { uniqueAccount } from "../schemas/users";
 import { discardAvatar } from "../services/avatar-store";
 
 type ProfileRow = { profile: Profile; owner: ProfileOwner };
@@ -58,14 +59,32 @@ const render = (c: Ctx, { profile, owner }: ProfileRow) => serializeProfile(prof
 /** A write's result, rendered with the caller's account (the owner; looked up before any write runs). */
 const renderWritten = async (c: Ctx, profile: Profile) => render(c, { profile, owner: await c.var.user });
 
+/** The profile's fields, and the account's email if one is given, in one transaction. */
 async function updateProfile(c: Ctx & { var: { found: ProfileRow } }, input: ProfileInput) {
-  const [profile] = await c.var.db
+  const { db, caller, found } = c.var;
+  const update = db
     .update(profiles)
     .set(touched(profileValues(input)))
-    .where(and(mine(c.var.caller.userId), eq(profiles.id, c.var.found.profile.id)))
+    .where(and(mine(caller.userId), eq(profiles.id, found.profile.id)))
     .returning();
-  if (!profile) throw profileNotFound();
-  return renderWritten(c, profile);
+  if (input.email === undefined) {
+    const [profile] = await update;
+    if (!profile) throw profileNotFound();
+    return render(c, { profile, owner: found.owner });
+  }
+  // Only while the profile is there: a 404 must not leave the email changed.
+  const profileThere = db
+    .select({ id: profiles.id })
+    .from(profiles)
+    .where(and(mine(caller.userId), eq(profiles.id, found.profile.id)));
+  const owner = db
+    .update(users)
+    .set({ email: input.email })
+    .where(and(eq(users.id, caller.userId), exists(profileThere)))
+    .returning({ username: users.username, email: users.email });
+  const [[account], [profile]] = await uniqueAccount(db.batch([owner, update]));
+  if (!profile || !account) throw profileNotFound();
+  return render(c, { profile, owner: account });
 }
 
 /** One profile per user, visible and writable by that user alone. */

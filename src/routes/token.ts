@@ -1,12 +1,14 @@
 import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
-import { users } from "../db/schema";
+import { getCookie, setCookie } from "hono/cookie";
+import { emailIs, users } from "../db/schema";
 import type { AppEnv } from "../env";
 import { authenticationFailed, nonFieldError, tokenNotValid } from "../lib/errors";
 import { validateJson } from "../lib/validate";
 import { AllowAny } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
 import { obtainBody, refreshBody, verifyBody } from "../schemas/token";
+import { DEVICE_LIFETIME, issueDeviceToken, knownDevice } from "../services/devices";
 import { LoginThrottle } from "../services/login-throttle";
 import { burnOneDerivation, verifyPassword } from "../services/passwords";
 import { insertSession, newSession, sessionTokens } from "../services/sessions";
@@ -51,6 +53,42 @@ async function orRefused<T>(work: Promise<T>): Promise<T> {
 const mirrorToKv = (c: Context<AppEnv>, claims: TokenClaims) =>
   c.executionCtx.waitUntil(blacklistInKv(c.env.BLACKLIST, claims));
 
+type Ctx = Context<AppEnv>;
+
+/** A device cookie names the account it logged into; the `login` throttle counts each known device apart. */
+const DEVICE_COOKIE = "device";
+const DEVICE_COOKIE_OPTIONS = { prefix: "host", httpOnly: true, secure: true, sameSite: "Strict", path: "/" } as const;
+
+const deviceOf = (c: Ctx, key: string) => knownDevice(c.var.config, getCookie(c, DEVICE_COOKIE, "host"), key);
+
+/**
+ * A login by username: the throttle (keyed by the name, known at once) is asked alongside the user
+ * lookup, which reveals nothing until the password has been checked. A name this isolate knows to be
+ * out of guesses is refused before anything else starts.
+ */
+async function byUsername(c: Ctx, key: string) {
+  const throttle = new LoginThrottle(c.env, c.var.config, key, await deviceOf(c, key));
+  if (throttle.knownRefused()) await throttle.check();
+  const [, user] = await Promise.all([
+    throttle.check(),
+    c.var.db.select().from(users).where(eq(users.usernameKey, key)).get(),
+  ]);
+  return { user, throttle };
+}
+
+/**
+ * A login by email: the account is found first, so that its username and its email share one budget
+ * of guesses; an unknown email is throttled by itself, the same way, so the answer and its timing
+ * tell nothing.
+ */
+async function byEmail(c: Ctx, email: string) {
+  const user = await c.var.db.select().from(users).where(emailIs(email)).get();
+  const key = user?.usernameKey ?? `email:${email.toLowerCase()}`;
+  const throttle = new LoginThrottle(c.env, c.var.config, key, user ? await deviceOf(c, key) : null);
+  await throttle.check();
+  return { user, throttle };
+}
+
 /** simplejwt's token views. Like them, they ignore the Authorization header (no authentication). */
 export const tokenRoutes = new Hono<AppEnv>()
   .use(async (c, next) => {
@@ -60,17 +98,10 @@ export const tokenRoutes = new Hono<AppEnv>()
   })
   .post("/", permit([AllowAny], { primary: true }), validateJson(obtainBody), async (c) => {
     const { db, config } = c.var;
-    const { username, password } = c.req.valid("json");
-    const key = usernameKey(username);
-    // Failed logins per username (429, or 503 without the limiter) before any password hashing; a
-    // username this isolate knows to be out of guesses is refused before anything else starts.
-    const throttle = new LoginThrottle(c.env, config, key);
-    if (throttle.knownRefused()) await throttle.check();
-    // The user lookup runs alongside, as it reveals nothing until the password has been checked.
-    const [, user] = await Promise.all([
-      throttle.check(),
-      db.select().from(users).where(eq(users.usernameKey, key)).get(),
-    ]);
+    const { username, email, password } = c.req.valid("json");
+    const { user, throttle } = await (username !== undefined
+      ? byUsername(c, usernameKey(username))
+      : byEmail(c, email!));
     if (!user) {
       await burnOneDerivation(password);
       throw noActiveAccount();
@@ -79,14 +110,17 @@ export const tokenRoutes = new Hono<AppEnv>()
     if (!passwordOk || !user.isActive) throw noActiveAccount();
 
     const session = newSession(config);
-    const [, , tokens] = await Promise.all([
+    const [, , tokens, device] = await Promise.all([
       throttle.forgive(),
       db.batch([
         db.update(users).set({ lastLogin: session.createdAt }).where(eq(users.id, user.id)),
         insertSession(db, session, user.id),
       ]),
       sessionTokens(config, user.id, session),
+      issueDeviceToken(config, user.usernameKey),
     ]);
+    // This client is now a known device of the account: its failed logins get a budget of their own.
+    setCookie(c, DEVICE_COOKIE, device, { ...DEVICE_COOKIE_OPTIONS, maxAge: DEVICE_LIFETIME });
     return c.json({ refresh: tokens.refresh, access: tokens.access });
   })
   .post("/refresh/", permit([AllowAny], { primary: true }), validateJson(refreshBody), async (c) => {

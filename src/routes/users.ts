@@ -3,15 +3,14 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { type User, users } from "../db/schema";
 import type { AppEnv, AuthedEnv } from "../env";
-import { isUniqueViolation } from "../lib/db-errors";
 import { notFound, permissionDenied, validationError } from "../lib/errors";
 import { validateJson } from "../lib/validate";
 import { IsAdminUser, IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
 import { lookupId } from "../schemas/fields";
-import { adminUserPatch, serializeUser } from "../schemas/users";
+import { adminUserPatch, serializeUser, uniqueAccount } from "../schemas/users";
+import { clearLoginFailures } from "../services/login-throttle";
 import { usernameKey } from "../services/usernames";
-import { USERNAME_TAKEN } from "./accounts";
 
 type UserEnv = { Bindings: Env; Variables: AuthedEnv["Variables"] & { account: User } };
 
@@ -48,6 +47,13 @@ export const userRoutes = new Hono<AppEnv>()
     return c.json(rows.map(serializeUser));
   })
   .get("/:id{[0-9]+}/", permit([IsAdminUser]), accountObject, (c) => c.json(serializeUser(c.var.account)))
+  // An account locked out by guesses from unknown clients: its failed logins are forgotten. Staff who
+  // are not superusers cannot do it for a superuser (they could otherwise keep guessing its password).
+  .delete("/:id{[0-9]+}/login-failures/", permit([IsAdminUser], { primary: true }), accountObject, async (c) => {
+    checkSuperuserBoundary(await c.var.user, c.var.account, {});
+    await clearLoginFailures(c.env, c.var.account.usernameKey);
+    return c.body(null, 204);
+  })
   // A deactivated user's next request fails authentication (401 user_inactive): the flag is read on every request.
   .patch("/:id{[0-9]+}/", permit([IsAdminUser], { primary: true }), accountObject, validateJson(adminUserPatch), async (c) => {
     const { account } = c.var;
@@ -70,17 +76,13 @@ export const userRoutes = new Hono<AppEnv>()
     const stepsDown = account.isSuperuser && (changes.isActive === false || changes.isStaff === false);
     // (Inside the subquery, "users" names the subquery's own rows: SQL resolves names innermost first.)
     const guard = stepsDown ? sql`exists (select 1 from ${users} where ${and(administers, ne(users.id, account.id))})` : undefined;
-    let updated: User | undefined;
-    try {
-      [updated] = await c.var.db
+    const [updated] = await uniqueAccount(
+      c.var.db
         .update(users)
         .set(changes)
         .where(and(eq(users.id, account.id), guard))
-        .returning();
-    } catch (e) {
-      if (isUniqueViolation(e, "users.username")) throw validationError({ username: [USERNAME_TAKEN] });
-      throw e;
-    }
+        .returning(),
+    );
     if (updated) return c.json(serializeUser(updated));
     if (stepsDown) throw validationError({ [changes.isActive === false ? "is_active" : "is_staff"]: [LAST_SUPERUSER] });
     throw notFound("User");

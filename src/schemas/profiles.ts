@@ -2,6 +2,7 @@ import { createInsertSchema } from "drizzle-zod";
 import { z } from "zod";
 import { type Profile, profiles, type User } from "../db/schema";
 import { charField } from "./fields";
+import { email } from "./users";
 
 const columns = createInsertSchema(profiles).shape;
 
@@ -18,10 +19,12 @@ const websiteUrl = z.url({ protocol: /^(https?|ftps?)$/, hostname: URL_HOST });
 
 /**
  * The writable fields of a profile; all optional (blank=True), so PUT and PATCH take the same body.
- * id, username, email, avatar and the timestamps in a body are dropped here: the owner comes from
- * the token, the avatar only from the upload endpoint.
+ * `email` is the account's, changed through its profile (unique, as at registration). id, username,
+ * avatar and the timestamps in a body are dropped here: the owner comes from the token, the avatar
+ * only from the upload endpoint.
  */
 export const profileBody = z.object({
+  email: email.optional(),
   bio: charField(columns.bio.unwrap().trim()).optional(),
   phone_number: charField(columns.phoneNumber.unwrap().trim()).optional(),
   website: charField(

@@ -1,6 +1,9 @@
+import { or, eq, type SQL } from "drizzle-orm";
 import { createInsertSchema } from "drizzle-zod";
 import { z } from "zod";
-import { type User, users } from "../db/schema";
+import { emailIs, type User, users } from "../db/schema";
+import { isUniqueViolation } from "../lib/db-errors";
+import { validationError } from "../lib/errors";
 import { MAX_PASSWORD_LENGTH } from "../services/password-policy";
 import { normalizeUsername } from "../services/usernames";
 import { booleanField } from "./fields";
@@ -21,13 +24,14 @@ export const password = z.string().min(1).max(MAX_PASSWORD_LENGTH);
 
 // Django's EmailField: optional (blank allowed), well-formed when given. "Well-formed" is the HTML
 // living standard's definition (what a browser's <input type=email> accepts), so `a@b.c` passes.
-const email = z.union([z.literal(""), z.email({ pattern: z.regexes.html5Email })]);
+const validEmail = z.union([z.literal(""), z.email({ pattern: z.regexes.html5Email })]);
+export const email = z.string().trim().pipe(validEmail);
 const name = (column: typeof columns.firstName) => column.unwrap().trim();
 
 /** POST /api/register/. Anything else in the body (is_staff, is_superuser, id, ...) is ignored. */
 export const registerBody = z.object({
   username,
-  email: z.string().trim().pipe(email).default(""),
+  email: email.default(""),
   password,
   password_confirm: password,
   first_name: name(columns.firstName).default(""),
@@ -55,7 +59,7 @@ export const serializeUser = (user: User) => ({
 export const adminUserPatch = z
   .object({
     username,
-    email: z.string().trim().pipe(email),
+    email,
     first_name: name(columns.firstName),
     last_name: name(columns.lastName),
     is_active: booleanField,
@@ -77,3 +81,42 @@ export const passwordChangeBody = z.object({
   new_password: password,
   new_password_confirm: password,
 });
+
+// Django's unique-field messages, and the columns that decide them (the UNIQUE indexes on username_key
+// and on lower(email)).
+const TAKEN = {
+  username: "A user with that username already exists.",
+  email: "A user with that email already exists.",
+};
+
+/** Which of an account's unique fields another account already holds, as DRF's field errors. */
+export function takenFields(
+  others: readonly Pick<User, "usernameKey" | "email">[],
+  wanted: { usernameKey?: string; email?: string },
+): Record<string, string[]> {
+  const errors: Record<string, string[]> = {};
+  if (others.some((o) => o.usernameKey === wanted.usernameKey)) errors.username = [TAKEN.username];
+  const email = wanted.email?.toLowerCase();
+  if (email && others.some((o) => o.email.toLowerCase() === email)) errors.email = [TAKEN.email];
+  return errors;
+}
+
+/** The accounts other than `except` that hold `wanted`'s username or email: one query to find both. */
+export function holdersOf(wanted: { usernameKey?: string; email?: string }): SQL | undefined {
+  const conditions = [
+    wanted.usernameKey === undefined ? undefined : eq(users.usernameKey, wanted.usernameKey),
+    wanted.email ? emailIs(wanted.email) : undefined,
+  ].filter((c) => c !== undefined);
+  return conditions.length === 0 ? undefined : or(...conditions);
+}
+
+/** A write that lost a race to another account's username or email: the UNIQUE index's refusal as DRF's 400. */
+export async function uniqueAccount<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (e) {
+    if (isUniqueViolation(e, "users.username")) throw validationError({ username: [TAKEN.username] });
+    if (isUniqueViolation(e, "users_email_ci")) throw validationError({ email: [TAKEN.email] });
+    throw e;
+  }
+}

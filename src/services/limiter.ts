@@ -37,6 +37,12 @@ export async function judge(env: Env, key: string, windows: readonly ThrottleWin
   return verdicts;
 }
 
+/** Empties one window of an identity (LimiterUnavailable if the limiter does not answer). */
+export async function clearWindow(env: Env, key: string, scope: string): Promise<void> {
+  memory.forget(key, [scope]);
+  await withTimeout(rateLimiter(env, key).clear(scope));
+}
+
 /** Takes back a request logged at `at` in these windows: it turned out not to be one DRF would count. */
 export async function refund(env: Env, key: string, scopes: readonly string[], at: number): Promise<void> {
   memory.forget(key, scopes);

@@ -1,24 +1,30 @@
 import type { Config } from "../lib/config";
 import { serviceUnavailable, throttled } from "../lib/errors";
-import { judge, knownRefusals, LimiterUnavailable, refund } from "./limiter";
+import { clearWindow, judge, knownRefusals, LimiterUnavailable, refund } from "./limiter";
 import { longestWait } from "./rate-limit-headers";
 
+/** The limiter that counts failed logins into an account from clients it does not know. */
+const unknownClients = (usernameKey: string) => `login:${usernameKey}`;
+
 /**
- * The `login` throttle: at most N checked guesses per window for one identity, from any number of
- * addresses. It is asked before any password hashing, and the attempt is logged up front (not once
- * the password has failed), so concurrent guesses cannot all slip past the count; a successful login
- * gives its slot back (`forgive`). Fails closed: without the limiter, no login.
+ * The `login` throttle: at most N checked guesses per window for one account from unknown clients,
+ * from any number of addresses, and N more for each device that has logged into it before (its own
+ * budget: see services/devices.ts). It is asked before any password hashing, and the attempt is
+ * logged up front (not once the password has failed), so concurrent guesses cannot all slip past the
+ * count; a successful login gives its slot back (`forgive`). Fails closed: without the limiter, no login.
  */
 export class LoginThrottle {
   readonly at = Date.now();
   readonly #key: string;
+  #checked: Promise<void> | undefined;
 
   constructor(
     private readonly env: Env,
     private readonly config: Config,
-    identity: string,
+    usernameKey: string,
+    device: string | null,
   ) {
-    this.#key = `login:${identity}`;
+    this.#key = device === null ? unknownClients(usernameKey) : `${unknownClients(usernameKey)} device:${device}`;
   }
 
   #window() {
@@ -32,8 +38,13 @@ export class LoginThrottle {
     return window !== null && knownRefusals(this.#key, [window], this.at) === "all";
   }
 
-  /** Logs the attempt, or refuses it: 429 with DRF's wait, or 503 if the limiter cannot be asked. */
-  async check(): Promise<void> {
+  /** Logs the attempt (once, however often asked), or refuses it: 429 with DRF's wait, or 503 if the limiter cannot be asked. */
+  check(): Promise<void> {
+    this.#checked ??= this.#check();
+    return this.#checked;
+  }
+
+  async #check(): Promise<void> {
     const window = this.#window();
     if (window === null) return;
     let verdicts;
@@ -51,5 +62,19 @@ export class LoginThrottle {
   /** The password was right: the attempt was not a failed guess. */
   forgive(): Promise<void> {
     return this.#window() === null ? Promise.resolve() : refund(this.env, this.#key, ["login"], this.at);
+  }
+}
+
+/**
+ * An admin's reset: the account's failed logins from unknown clients are forgotten (devices keep their
+ * own budgets). Other isolates that remember the account as out of guesses ask the limiter again
+ * within a minute (RefusalMemory's TRUST_MS).
+ */
+export async function clearLoginFailures(env: Env, usernameKey: string): Promise<void> {
+  try {
+    await clearWindow(env, unknownClients(usernameKey), "login");
+  } catch (e) {
+    if (!(e instanceof LimiterUnavailable)) throw e;
+    throw serviceUnavailable("The rate limiter is temporarily unavailable, please try again later.");
   }
 }

@@ -1,7 +1,14 @@
 import type { ThrottleWindow, Verdict } from "./sliding-log";
 
 /** A window the limiter has declared full: it admits nothing before `until` (ms). */
-type Exhausted = { until: number; limit: number; durationMs: number; waitKnown: boolean };
+type Exhausted = { until: number; trustUntil: number; limit: number; durationMs: number; waitKnown: boolean };
+
+/**
+ * How long a full window is believed without asking again. A window can free up early — a request
+ * taken back, an admin clearing a login counter — in another isolate, which this one cannot hear of:
+ * past this, it asks the limiter again (one hop a minute per full identity, still no database work).
+ */
+export const TRUST_MS = 60_000;
 
 /**
  * What one isolate has learnt from the limiter about windows that are full. DRF's sliding log cannot
@@ -27,7 +34,9 @@ export class RefusalMemory {
       // Refused with a wait (or filled by this admission): the window frees when its oldest entry
       // leaves. Refused without one (DRF's None: more logged than the limit allows) frees no sooner.
       const waitKnown = v.allowed || v.waitMs !== null;
-      this.#full.set(key, { until: now + v.resetMs, limit: v.limit, durationMs: v.durationMs, waitKnown });
+      const until = now + v.resetMs;
+      const trustUntil = Math.min(until, now + TRUST_MS);
+      this.#full.set(key, { until, trustUntil, limit: v.limit, durationMs: v.durationMs, waitKnown });
     }
     if (this.#full.size > this.capacity) this.#evict(now);
   }
@@ -41,7 +50,7 @@ export class RefusalMemory {
   recall(identity: string, window: ThrottleWindow, now: number): Verdict | null {
     const full = this.#full.get(`${identity} ${window.scope}`);
     // A changed rate (a new deploy starts new isolates anyway) is not the window that was full.
-    if (!full || full.until <= now || full.limit !== window.limit || full.durationMs !== window.durationMs) {
+    if (!full || full.trustUntil <= now || full.limit !== window.limit || full.durationMs !== window.durationMs) {
       return null;
     }
     const left = full.until - now;
@@ -49,7 +58,7 @@ export class RefusalMemory {
   }
 
   #evict(now: number): void {
-    for (const [key, full] of this.#full) if (full.until <= now) this.#full.delete(key);
+    for (const [key, full] of this.#full) if (full.trustUntil <= now) this.#full.delete(key);
     // Still too many live ones: the oldest entries go first (Map keeps insertion order).
     for (const key of this.#full.keys()) {
       if (this.#full.size <= this.capacity) break;

@@ -39,16 +39,23 @@ export function userIdOf(claims: { user_id?: unknown }): number | null {
   return Number.isSafeInteger(id) ? id : null;
 }
 
-async function sign(config: Config, claims: TokenClaims): Promise<string> {
+/**
+ * Claims signed with the current key of the set, iss and aud added when configured (last, as
+ * simplejwt's TokenBackend adds them). The caller gives the claims in the order they are written.
+ */
+export async function signClaims(config: Config, claims: Record<string, unknown>): Promise<string> {
   const { signer } = await keyRing(config);
-  // Key order as simplejwt writes it: token_type, exp, iat, jti, then the user and custom claims, and
-  // last aud and iss, which its TokenBackend adds only when AUDIENCE / ISSUER are set.
-  const { token_type, exp, iat, jti, user_id, fam } = claims;
-  const payload: Record<string, unknown> = { token_type, exp, iat, jti, user_id, fam };
+  const payload: Record<string, unknown> = { ...claims };
   if (config.jwtAudience !== null) payload.aud = config.jwtAudience;
   if (config.jwtIssuer !== null) payload.iss = config.jwtIssuer;
   // Header members sorted, as PyJWT writes them.
   return new SignJWT(payload).setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: "JWT" }).sign(signer.key);
+}
+
+function sign(config: Config, claims: TokenClaims): Promise<string> {
+  // Key order as simplejwt writes it: token_type, exp, iat, jti, then the user and custom claims.
+  const { token_type, exp, iat, jti, user_id, fam } = claims;
+  return signClaims(config, { token_type, exp, iat, jti, user_id, fam });
 }
 
 export type TokenPair = { refresh: string; access: string; refreshClaims: TokenClaims };
@@ -91,6 +98,21 @@ export async function issueTokenPair(
  * is the caller's question (userIdOf), as it is simplejwt's get_user's.
  */
 export async function decodeToken(config: Config, raw: string, expectedType: TokenType | null): Promise<TokenClaims> {
+  const payload = await verifiedClaims(config, raw);
+  if (typeof payload.exp !== "number") throw new TokenError("Token has no 'exp' claim");
+  if (typeof payload.jti !== "string" || payload.jti === "") throw new TokenError("Token has no id");
+  if (typeof payload.token_type !== "string") throw new TokenError("Token has no type");
+  if (expectedType !== null && payload.token_type !== expectedType) throw new TokenError("Token has wrong type");
+  if (payload.token_type !== "access" && payload.token_type !== "refresh") throw new TokenError("Token has wrong type");
+  if (typeof payload.user_id !== "string" || typeof payload.fam !== "string") throw new TokenError("Token is invalid");
+  return payload as TokenClaims;
+}
+
+/**
+ * The claims of a token whose signature, expiry and iss/aud (when configured) hold; TokenError
+ * otherwise. What the claims must further say is the caller's to check.
+ */
+export async function verifiedClaims(config: Config, raw: string): Promise<Record<string, unknown>> {
   const ring = await keyRing(config);
   let payload: Record<string, unknown>;
   try {
@@ -116,11 +138,5 @@ export async function decodeToken(config: Config, raw: string, expectedType: Tok
   if (typeof payload.iat === "number" && payload.iat > nowSeconds() + config.jwtLeeway) {
     throw new TokenError("Token is invalid");
   }
-  if (typeof payload.exp !== "number") throw new TokenError("Token has no 'exp' claim");
-  if (typeof payload.jti !== "string" || payload.jti === "") throw new TokenError("Token has no id");
-  if (typeof payload.token_type !== "string") throw new TokenError("Token has no type");
-  if (expectedType !== null && payload.token_type !== expectedType) throw new TokenError("Token has wrong type");
-  if (payload.token_type !== "access" && payload.token_type !== "refresh") throw new TokenError("Token has wrong type");
-  if (typeof payload.user_id !== "string" || typeof payload.fam !== "string") throw new TokenError("Token is invalid");
-  return payload as TokenClaims;
+  return payload;
 }
