@@ -20,6 +20,7 @@ import { bookRoutes } from "./routes/books";
 import { JWKS_PATH, jwksRoutes } from "./routes/jwks";
 import { profileRoutes } from "./routes/profiles";
 import { schemaRoutes } from "./routes/schema";
+import { sessionRoutes } from "./routes/sessions";
 import { taskRoutes } from "./routes/tasks";
 import { tokenRoutes } from "./routes/token";
 import { userRoutes } from "./routes/users";
@@ -105,6 +106,7 @@ export function createApp() {
   app.route("/api/books/", bookRoutes);
   app.route("/api/tasks/", taskRoutes);
   app.route("/api/profiles/", profileRoutes);
+  app.route("/api/sessions/", sessionRoutes);
   app.route(AVATAR_UPLOAD_PATH, avatarUploadRoutes);
   app.route(AVATAR_URL_PATH, avatarRoutes);
   app.route(JWKS_PATH, jwksRoutes);

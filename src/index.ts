@@ -1,5 +1,8 @@
 import { createApp } from "./app";
+import { scheduled } from "./scheduled";
 
 export { RateLimiter } from "./durable-objects/rate-limiter";
 
-export default createApp();
+const app = createApp();
+
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;

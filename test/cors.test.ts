@@ -26,14 +26,14 @@ const preflight = (path: string, method: string, origin = SPA, headers: Record<s
 const varyOf = (res: Response) => (res.headers.get("Vary") ?? "").split(/,\s*/);
 
 describe("CORS: an allowed origin", () => {
-  it("gets its own origin echoed back, Vary: Origin, the exposed headers and no credentials", async () => {
+  it("gets its own origin echoed back, Vary: Origin, the exposed headers and credentials allowed", async () => {
     for (const origin of [SPA, "http://localhost:8787"]) {
       const res = await fromOrigin(origin);
       expect(res.status).toBe(200);
       expect(res.headers.get("Access-Control-Allow-Origin")).toBe(origin);
       expect(varyOf(res)).toContain("Origin");
       expect(res.headers.get("Access-Control-Expose-Headers")).toBe(EXPOSED);
-      expect(res.headers.has("Access-Control-Allow-Credentials")).toBe(false);
+      expect(res.headers.get("Access-Control-Allow-Credentials")).toBe("true");
     }
   });
 
@@ -93,9 +93,9 @@ describe("CORS preflight", () => {
     expect(await res.text()).toBe("");
     expect(res.headers.get("Access-Control-Allow-Origin")).toBe(SPA);
     expect(res.headers.get("Access-Control-Allow-Methods")).toBe("GET,POST,HEAD,OPTIONS");
-    expect(res.headers.get("Access-Control-Allow-Headers")).toBe("Authorization,Content-Type,x-d1-bookmark");
+    expect(res.headers.get("Access-Control-Allow-Headers")).toBe("Authorization,Content-Type,x-d1-bookmark,X-Token-Transport");
     expect(res.headers.get("Access-Control-Max-Age")).toBe("7200");
-    expect(res.headers.has("Access-Control-Allow-Credentials")).toBe(false);
+    expect(res.headers.get("Access-Control-Allow-Credentials")).toBe("true");
     expect(varyOf(res)).toContain("Origin");
 
     const detail = await preflight("/api/books/7/", "DELETE");

@@ -8,7 +8,7 @@ afterEach(() => {
 const NO_ACCOUNT = { detail: "No active account found with the given credentials" };
 
 /** A login, from a fresh address unless one is given, with a device cookie if one is given. */
-const attempt = (body: Record<string, string>, device?: string, ip = randomIp()) =>
+const attempt = (body: Record<string, string | undefined>, device?: string, ip = randomIp()) =>
   post("/api/token/", body, { ip, headers: device ? { Cookie: `__Host-device=${device}` } : {} });
 
 /** The device cookie a login response sets, and its attributes. */

@@ -77,6 +77,8 @@ export const tokenFamilies = sqliteTable(
     /** Absolute end of the session: rotation never extends it. */
     expiresAt: timestampMs("expires_at").notNull(),
     revokedAt: timestampMs("revoked_at"),
+    /** The User-Agent the session was started with, as the sessions list shows it (truncated). */
+    userAgent: text("user_agent").notNull().default(""),
   },
   (t) => [index("token_families_user_idx").on(t.userId)],
 );

@@ -98,6 +98,11 @@ const configSchema = z.object({
   ACCESS_TOKEN_LIFETIME: seconds("ACCESS_TOKEN_LIFETIME"),
   REFRESH_TOKEN_LIFETIME: seconds("REFRESH_TOKEN_LIFETIME"),
   SESSION_LIFETIME: seconds("SESSION_LIFETIME"),
+  TRASH_RETENTION_DAYS: z.coerce
+    .number({ error: "TRASH_RETENTION_DAYS must be a number of days" })
+    .int("TRASH_RETENTION_DAYS must be a whole number of days")
+    .positive("TRASH_RETENTION_DAYS must be positive")
+    .default(30),
   DEFAULT_THROTTLE_CLASSES: throttleClasses,
   DEFAULT_THROTTLE_RATES: throttleRates,
   NUM_PROXIES: numProxies,
@@ -116,6 +121,8 @@ export type Config = {
   accessTokenLifetime: number;
   refreshTokenLifetime: number;
   sessionLifetime: number;
+  /** Days a task stays in the trash before the scheduled purge deletes it for good. */
+  trashRetentionDays: number;
   /** DRF's DEFAULT_THROTTLE_CLASSES: the throttles of a route that names none. */
   throttleClasses: readonly RouteThrottle[];
   /** DRF's DEFAULT_THROTTLE_RATES, parsed; null switches a scope off (DRF's rate None). */
@@ -154,6 +161,7 @@ export const loadConfig = perObject((env: Env): Config => {
     accessTokenLifetime: vars.ACCESS_TOKEN_LIFETIME,
     refreshTokenLifetime: vars.REFRESH_TOKEN_LIFETIME,
     sessionLifetime: vars.SESSION_LIFETIME,
+    trashRetentionDays: vars.TRASH_RETENTION_DAYS,
     throttleClasses: vars.DEFAULT_THROTTLE_CLASSES,
     throttleRates: vars.DEFAULT_THROTTLE_RATES,
     numProxies: vars.NUM_PROXIES ?? null,

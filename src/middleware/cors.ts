@@ -11,8 +11,8 @@ import { perObject } from "../lib/per-object";
  * a client that sends it back reads from a replica at least that new (its own writes included).
  */
 export const BOOKMARK_HEADER = "x-d1-bookmark";
-/** What a browser script may send besides CORS-safelisted headers. */
-export const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", BOOKMARK_HEADER];
+/** What a browser script may send besides CORS-safelisted headers (X-Token-Transport: cookie mode). */
+export const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", BOOKMARK_HEADER, "X-Token-Transport"];
 /** What a browser script may read besides CORS-safelisted headers: how long it is throttled for, and the bookmark. */
 export const CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy", BOOKMARK_HEADER];
 /** Seconds a browser may reuse a preflight answer (Chromium caps it at 7200). */
@@ -61,8 +61,9 @@ const allowOrigin = (requestOrigin: string, c: Context<AppEnv>) =>
   allowedOrigins(c.env).has(requestOrigin) ? requestOrigin : null;
 
 /**
- * CORS for browser clients on other origins. Tokens travel in the Authorization header, never in
- * cookies, so credentials are not allowed. A preflight is answered here, before authentication and
+ * CORS for browser clients on other origins. Allow-listed origins may send credentials (the refresh
+ * cookie of cookie mode, the device cookie of logins): Access-Control-Allow-Credentials goes to them
+ * only, with their exact origin, never "*". A preflight is answered here, before authentication and
  * routing, with the methods the path supports (`methodsFor`, the same lookup as the Allow header).
  */
 export function cors(methodsFor: (path: string) => string | undefined) {
@@ -72,18 +73,23 @@ export function cors(methodsFor: (path: string) => string | undefined) {
     allowHeaders: CORS_ALLOW_HEADERS,
     exposeHeaders: CORS_EXPOSE_HEADERS,
     maxAge: CORS_MAX_AGE,
+    // hono/cors would send it to every origin; it is added below for the allowed ones only.
     credentials: false,
   });
   return createMiddleware<AppEnv>(async (c, next) => {
+    const allowed = allowOrigin(c.req.header("Origin") ?? "", c);
     // hono/cors answers every OPTIONS as a preflight. Only one carrying Access-Control-Request-Method
     // is (Fetch standard); any other OPTIONS is DRF's metadata request, for the API to answer.
     if (c.req.method !== "OPTIONS" || c.req.header("Access-Control-Request-Method") !== undefined) {
-      return handler(c, next);
+      const preflight = await handler(c, next);
+      if (allowed && preflight) preflight.headers.set("Access-Control-Allow-Credentials", "true");
+      else if (allowed) c.header("Access-Control-Allow-Credentials", "true");
+      return preflight;
     }
     await next();
-    const allowed = allowOrigin(c.req.header("Origin") ?? "", c);
     if (allowed) {
       c.header("Access-Control-Allow-Origin", allowed);
+      c.header("Access-Control-Allow-Credentials", "true");
       c.header("Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS.join(","));
     }
     c.header("Vary", "Origin", { append: true });

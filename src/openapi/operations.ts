@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ErrorStatus } from "./error-responses";
-import { Book, Empty, JsonWebKeySet, PasswordChanged, Profile, Registration, Task, TokenPair, User } from "./responses";
+import { Book, Empty, JsonWebKeySet, PasswordChanged, Profile, Registration, Session, Task, TokenPair, User } from "./responses";
 
 /** A body given by media type and JSON Schema, for what no zod schema describes (images, HTML). */
 type RawBody = { mediaType: string; schema: object };
@@ -34,7 +34,10 @@ export const OPERATIONS: Record<string, Operation> = {
   "POST /api/token/": {
     tag: "token",
     summary: "Log in: a new access and refresh token",
-    description: "At most 10 failed logins per username per hour (the `login` throttle), from any address.",
+    description:
+      "By `username` or `email`. At most 10 failed logins per account per hour from unknown clients (the `login` " +
+      "throttle), and 10 more for each device that has logged in before (the `__Host-device` cookie set here). " +
+      "With `X-Token-Transport: cookie`, the refresh token is set as the HttpOnly `__Host-refresh` cookie instead.",
     responses: ok("A new token pair (a new session).", TokenPair),
     errors: [401, 503],
   },
@@ -66,6 +69,32 @@ export const OPERATIONS: Record<string, Operation> = {
       "Cacheable for 10 minutes. 404 while the API signs with HS256 only (a shared secret is never published).",
     responses: ok("The key set.", JsonWebKeySet),
     errors: [404],
+  },
+
+  "GET /api/sessions/": {
+    tag: "sessions",
+    summary: "The caller's live sessions (one per login)",
+    responses: ok("Newest first; `current` marks the calling token's.", listOf(Session)),
+  },
+  "DELETE /api/sessions/": {
+    tag: "sessions",
+    summary: "End every session of the caller: log out everywhere",
+    description: "Their refresh and access tokens are refused from the next request; the refresh cookie is cleared.",
+    responses: noContent("Ended."),
+  },
+  "DELETE /api/sessions/{id}/": {
+    tag: "sessions",
+    summary: "End one of the caller's sessions (a lost phone)",
+    description: "Its refresh and access tokens are refused from the next request. Another user's session: 404.",
+    responses: noContent("Ended."),
+    errors: [404],
+  },
+  "DELETE /api/users/{id}/sessions/": {
+    tag: "users",
+    summary: "End every session of an account (staff)",
+    description: "Only a superuser may do it for a superuser.",
+    responses: noContent("Ended."),
+    errors: [403],
   },
 
   "POST /api/register/": {

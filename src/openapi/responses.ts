@@ -8,7 +8,10 @@ import { z } from "zod";
 const dateTime = z.iso.datetime();
 const id = z.number().int().positive();
 
-export const TokenPair = z.object({ refresh: z.string(), access: z.string() }).meta({ id: "TokenPair" });
+/** In cookie mode (request header `X-Token-Transport: cookie`) the refresh token is the __Host-refresh cookie instead. */
+const refresh = z.string().optional().meta({ description: "Absent in cookie mode: then it is the HttpOnly `__Host-refresh` cookie." });
+
+export const TokenPair = z.object({ refresh, access: z.string() }).meta({ id: "TokenPair" });
 
 export const User = z
   .object({
@@ -30,11 +33,11 @@ export const NewUser = User.pick({ username: true, email: true, first_name: true
 });
 
 export const Registration = z
-  .object({ user: NewUser, refresh: z.string(), access: z.string() })
+  .object({ user: NewUser, refresh, access: z.string() })
   .meta({ id: "Registration" });
 
 export const PasswordChanged = z
-  .object({ detail: z.string(), refresh: z.string(), access: z.string() })
+  .object({ detail: z.string(), refresh, access: z.string() })
   .meta({ id: "PasswordChanged" });
 
 /** simplejwt's verify and blacklist views answer `{}`. */
@@ -100,3 +103,14 @@ export const JsonWebKeySet = z
     ),
   })
   .meta({ id: "JsonWebKeySet" });
+
+export const Session = z
+  .object({
+    id: z.string(),
+    created_at: dateTime,
+    last_used_at: dateTime.meta({ description: "The session's last refresh (its creation if none)." }),
+    expires_at: dateTime.meta({ description: "Its absolute end: refreshing never extends it." }),
+    user_agent: z.string().meta({ description: "The client's User-Agent at login, truncated." }),
+    current: z.boolean().meta({ description: "Whether this is the session of the calling token." }),
+  })
+  .meta({ id: "Session" });

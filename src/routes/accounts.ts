@@ -6,6 +6,7 @@ import { nonFieldError, validationError } from "../lib/errors";
 import { validateJson } from "../lib/validate";
 import { AllowAny, IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
+import { deliverRefresh } from "../middleware/token-transport";
 import {
   holdersOf,
   passwordChangeBody,
@@ -37,7 +38,7 @@ export const accountRoutes = new Hono<AppEnv>()
     // Object-level validate() runs only once every field is valid.
     if (body.password !== body.password_confirm) throw nonFieldError("Passwords don't match");
 
-    const session = newSession(config);
+    const session = newSession(config, c.req.header("User-Agent"));
     // One batch, one transaction: the user and the first session exist together or not at all.
     const [[created]] = await uniqueAccount(
       db.batch([
@@ -57,7 +58,8 @@ export const accountRoutes = new Hono<AppEnv>()
     );
     const tokens = await sessionTokens(config, created!.id, session);
     c.header("Cache-Control", "no-store");
-    return c.json({ user: serializeNewUser(created!), refresh: tokens.refresh, access: tokens.access }, 201);
+    const refresh = deliverRefresh(c, tokens.refresh, tokens.refreshClaims.exp);
+    return c.json({ user: serializeNewUser(created!), ...refresh, access: tokens.access }, 201);
   })
   .post("/password/change/", permit([IsAuthenticated], { primary: true }), validateJson(passwordChangeBody), async (c) => {
     const { db, config } = c.var;
@@ -71,7 +73,7 @@ export const accountRoutes = new Hono<AppEnv>()
     if (body.new_password !== body.new_password_confirm) throw nonFieldError("Passwords don't match");
 
     // Every session ends — a thief holding any of them is out — and the caller gets a fresh one.
-    const session = newSession(config);
+    const session = newSession(config, c.req.header("User-Agent"));
     const [, tokens] = await Promise.all([
       db.batch([
         db.update(users).set({ password: await hashPassword(body.new_password) }).where(eq(users.id, user.id)),
@@ -81,5 +83,6 @@ export const accountRoutes = new Hono<AppEnv>()
       sessionTokens(config, user.id, session),
     ]);
     c.header("Cache-Control", "no-store");
-    return c.json({ detail: "Password updated successfully.", refresh: tokens.refresh, access: tokens.access });
+    const refresh = deliverRefresh(c, tokens.refresh, tokens.refreshClaims.exp);
+    return c.json({ detail: "Password updated successfully.", ...refresh, access: tokens.access });
   });

@@ -7,6 +7,7 @@ import { authenticationFailed, nonFieldError, tokenNotValid } from "../lib/error
 import { validateJson } from "../lib/validate";
 import { AllowAny } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
+import { clearRefreshCookie, deliverRefresh, refreshTokenOf } from "../middleware/token-transport";
 import { obtainBody, refreshBody, verifyBody } from "../schemas/token";
 import { DEVICE_LIFETIME, issueDeviceToken, knownDevice } from "../services/devices";
 import { LoginThrottle } from "../services/login-throttle";
@@ -109,7 +110,7 @@ export const tokenRoutes = new Hono<AppEnv>()
     const passwordOk = await verifyPassword(password, user.password);
     if (!passwordOk || !user.isActive) throw noActiveAccount();
 
-    const session = newSession(config);
+    const session = newSession(config, c.req.header("User-Agent"));
     const [, , tokens, device] = await Promise.all([
       throttle.forgive(),
       db.batch([
@@ -121,13 +122,13 @@ export const tokenRoutes = new Hono<AppEnv>()
     ]);
     // This client is now a known device of the account: its failed logins get a budget of their own.
     setCookie(c, DEVICE_COOKIE, device, { ...DEVICE_COOKIE_OPTIONS, maxAge: DEVICE_LIFETIME });
-    return c.json({ refresh: tokens.refresh, access: tokens.access });
+    return c.json({ ...deliverRefresh(c, tokens.refresh, tokens.refreshClaims.exp), access: tokens.access });
   })
   .post("/refresh/", permit([AllowAny], { primary: true }), validateJson(refreshBody), async (c) => {
-    const claims = await refreshClaims(c, c.req.valid("json").refresh);
+    const claims = await refreshClaims(c, refreshTokenOf(c, c.req.valid("json").refresh));
     const tokens = await orRefused(rotateRefreshToken(c.var.db, c.var.config, claims));
     mirrorToKv(c, claims);
-    return c.json({ access: tokens.access, refresh: tokens.refresh });
+    return c.json({ access: tokens.access, ...deliverRefresh(c, tokens.refresh, tokens.refreshClaims.exp) });
   })
   .post("/verify/", permit([AllowAny], { primary: true }), validateJson(verifyBody), async (c) => {
     const claims = await decodeOrReject(c.var.config, c.req.valid("json").token, null);
@@ -136,8 +137,9 @@ export const tokenRoutes = new Hono<AppEnv>()
     return c.json({});
   })
   .post("/blacklist/", permit([AllowAny], { primary: true }), validateJson(refreshBody), async (c) => {
-    const claims = await refreshClaims(c, c.req.valid("json").refresh);
+    const claims = await refreshClaims(c, refreshTokenOf(c, c.req.valid("json").refresh));
     await orRefused(revokeSession(c.var.db, claims));
     mirrorToKv(c, claims);
+    clearRefreshCookie(c);
     return c.json({});
   });

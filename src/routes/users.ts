@@ -10,6 +10,7 @@ import { permit } from "../middleware/permit";
 import { lookupId } from "../schemas/fields";
 import { adminUserPatch, serializeUser, uniqueAccount } from "../schemas/users";
 import { clearLoginFailures } from "../services/login-throttle";
+import { revokeAllSessions } from "../services/refresh-tokens";
 import { usernameKey } from "../services/usernames";
 
 type UserEnv = { Bindings: Env; Variables: AuthedEnv["Variables"] & { account: User } };
@@ -47,6 +48,12 @@ export const userRoutes = new Hono<AppEnv>()
     return c.json(rows.map(serializeUser));
   })
   .get("/:id{[0-9]+}/", permit([IsAdminUser]), accountObject, (c) => c.json(serializeUser(c.var.account)))
+  // Ends every session of the account: its refresh and access tokens are refused from the next request.
+  .delete("/:id{[0-9]+}/sessions/", permit([IsAdminUser], { primary: true }), accountObject, async (c) => {
+    checkSuperuserBoundary(await c.var.user, c.var.account, {});
+    await revokeAllSessions(c.var.db, c.var.account.id);
+    return c.body(null, 204);
+  })
   // An account locked out by guesses from unknown clients: its failed logins are forgotten. Staff who
   // are not superusers cannot do it for a superuser (they could otherwise keep guessing its password).
   .delete("/:id{[0-9]+}/login-failures/", permit([IsAdminUser], { primary: true }), accountObject, async (c) => {

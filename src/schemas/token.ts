@@ -19,5 +19,6 @@ export const obtainBody = z
     // Reported with the other fields' errors, as a serializer reports them all at once.
     when: ({ value }) => isObject(value),
   });
-export const refreshBody = z.object({ refresh: token });
+/** In cookie mode (X-Token-Transport: cookie) the refresh token may come as the __Host-refresh cookie instead. */
+export const refreshBody = z.object({ refresh: token.optional() });
 export const verifyBody = z.object({ token });

@@ -68,7 +68,7 @@ export async function revokeSession(db: Database, claims: TokenClaims): Promise<
   if (!revoked) throw await refusal(db, claims, now);
 }
 
-/** Password change: every session of the user ends. Returned unexecuted, for the caller's batch. */
+/** Every session of the user ends (a password change, logout everywhere). Unexecuted: batch it, or await it. */
 export const revokeAllSessions = (db: Database, userId: number, now = new Date()) =>
   db
     .update(tokenFamilies)

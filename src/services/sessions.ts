@@ -24,16 +24,20 @@ export const userWithSession = preparedQuery((db: Database) =>
     .prepare(),
 );
 
-/** A login session (token family) about to start: its id, first refresh jti and absolute end. */
-export type NewSession = { id: string; jti: string; createdAt: Date; expiresAt: Date };
+/** A login session (token family) about to start: its id, first refresh jti, absolute end and client. */
+export type NewSession = { id: string; jti: string; createdAt: Date; expiresAt: Date; userAgent: string };
 
-export function newSession(config: Config): NewSession {
+/** How much of a User-Agent a session keeps: enough to tell devices apart, no more. */
+const USER_AGENT_LENGTH = 256;
+
+export function newSession(config: Config, userAgent = ""): NewSession {
   const now = Date.now();
   return {
     id: randomId(),
     jti: randomId(),
     createdAt: new Date(now),
     expiresAt: new Date(now + config.sessionLifetime * 1000),
+    userAgent: userAgent.slice(0, USER_AGENT_LENGTH),
   };
 }
 
@@ -49,6 +53,7 @@ export const insertSession = (db: Database, session: NewSession, userId: number 
     currentJti: session.jti,
     createdAt: session.createdAt,
     expiresAt: session.expiresAt,
+    userAgent: session.userAgent,
   });
 
 /** The session's first refresh token and an access token minted from it. */

@@ -1,0 +1,1 @@
+ALTER TABLE `token_families` ADD `user_agent` text DEFAULT '' NOT NULL;

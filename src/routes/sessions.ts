@@ -1,0 +1,48 @@
+import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import { Hono } from "hono";
+import { tokenFamilies } from "../db/schema";
+import type { AppEnv } from "../env";
+import { notFound } from "../lib/errors";
+import { IsAuthenticated } from "../middleware/permissions";
+import { permit } from "../middleware/permit";
+import { clearRefreshCookie } from "../middleware/token-transport";
+import { serializeSession } from "../schemas/sessions";
+import { revokeAllSessions } from "../services/refresh-tokens";
+
+/** The caller's sessions that can still be used: not ended, not past their absolute end. */
+const live = (userId: number, now: Date) =>
+  and(eq(tokenFamilies.userId, userId), isNull(tokenFamilies.revokedAt), gt(tokenFamilies.expiresAt, now));
+
+/**
+ * The caller's login sessions (one per login: a refresh-token family): see them, end one — a lost
+ * phone — or all of them. An ended session's refresh and access tokens are refused from the next request.
+ */
+export const sessionRoutes = new Hono<AppEnv>()
+  .get("/", permit([IsAuthenticated]), async (c) => {
+    const { db, caller } = c.var;
+    const rows = await db
+      .select()
+      .from(tokenFamilies)
+      .where(live(caller.userId, new Date()))
+      .orderBy(desc(tokenFamilies.createdAt));
+    return c.json(rows.map((session) => serializeSession(session, caller.sessionId)));
+  })
+  // Log out everywhere, this session included.
+  .delete("/", permit([IsAuthenticated]), async (c) => {
+    await revokeAllSessions(c.var.db, c.var.caller.userId);
+    clearRefreshCookie(c);
+    return c.body(null, 204);
+  })
+  // Someone else's session is not found, the same 404 as an id that never existed.
+  .delete("/:id{[0-9a-f]+}/", permit([IsAuthenticated]), async (c) => {
+    const { db, caller } = c.var;
+    const id = c.req.param("id");
+    const [ended] = await db
+      .update(tokenFamilies)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(tokenFamilies.id, id), live(caller.userId, new Date())))
+      .returning({ id: tokenFamilies.id });
+    if (!ended) throw notFound("Session");
+    if (id === caller.sessionId) clearRefreshCookie(c);
+    return c.body(null, 204);
+  });
