@@ -6,6 +6,7 @@ import { RequestD1, sessionStart } from "./db/request-d1";
 import type { AppEnv } from "./env";
 import { loadConfig } from "./lib/config";
 import { methodNotAllowed, notFound, payloadTooLarge, renderError } from "./lib/errors";
+import { slashMissing } from "./lib/append-slash";
 import { JSON_BODY_LIMIT } from "./lib/validate";
 import { type View, views } from "./lib/views";
 import { authenticate } from "./middleware/authenticate";
@@ -19,6 +20,7 @@ import { AVATAR_UPLOAD_PATH, avatarRoutes, avatarUploadRoutes } from "./routes/a
 import { bookRoutes } from "./routes/books";
 import { JWKS_PATH, jwksRoutes } from "./routes/jwks";
 import { profileRoutes } from "./routes/profiles";
+import { rootRoutes } from "./routes/root";
 import { schemaRoutes } from "./routes/schema";
 import { sessionRoutes } from "./routes/sessions";
 import { taskRoutes } from "./routes/tasks";
@@ -49,7 +51,7 @@ export function createApp() {
   app.onError(renderError);
   app.notFound(async (c) => {
     const view = viewOf(c.req.path);
-    if (!view) return renderError(notFound(), c);
+    if (!view) return renderError(slashMissing(c, viewOf) ?? notFound(), c);
     // DRF runs authentication, permissions and throttles for OPTIONS and unsupported methods too.
     await initial(c, viewPermissions(view), undefined, null);
     if (c.req.method === "OPTIONS") return c.json(METADATA);
@@ -100,6 +102,7 @@ export function createApp() {
   });
 
   // Mount points end in "/" so that a router's "/" is the slash-terminated list URL DRF routes.
+  app.route("/api/", rootRoutes);
   app.route("/api/token/", tokenRoutes);
   app.route("/api/", accountRoutes);
   app.route("/api/users/", userRoutes);

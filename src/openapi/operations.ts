@@ -97,6 +97,19 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [403],
   },
 
+  "GET /api/": {
+    tag: "schema",
+    summary: "The API root: each resource and the URL of its list (DRF's DefaultRouter)",
+    responses: ok("Resource names → absolute list URLs.", z.record(z.string(), z.url())),
+  },
+  "GET /api/health/": {
+    tag: "schema",
+    summary: "Health check for monitors (unthrottled)",
+    description: "200 once the database has answered a trivial query; 503 if it cannot.",
+    responses: ok("Healthy.", z.object({ status: z.literal("ok") })),
+    errors: [503],
+  },
+
   "POST /api/register/": {
     tag: "accounts",
     summary: "Create an account",

@@ -1,0 +1,26 @@
+import { sql } from "drizzle-orm";
+import { Hono } from "hono";
+import type { AppEnv } from "../env";
+import { AllowAny } from "../middleware/permissions";
+import { permit } from "../middleware/permit";
+
+/** The resources DRF's DefaultRouter would list at the API root, by name and list path. */
+export const RESOURCES = {
+  users: "/api/users/",
+  books: "/api/books/",
+  tasks: "/api/tasks/",
+  profiles: "/api/profiles/",
+  sessions: "/api/sessions/",
+} as const;
+
+/** DRF's API root, and a health check for monitors. */
+export const rootRoutes = new Hono<AppEnv>()
+  // DefaultRouter's APIRootView: each resource and the absolute URL of its list.
+  .get("/", permit([AllowAny]), (c) =>
+    c.json(Object.fromEntries(Object.entries(RESOURCES).map(([name, path]) => [name, new URL(path, c.req.url).href]))),
+  )
+  // Unthrottled, for monitors: 200 once the database has answered (as near the caller as a read), 503 if it cannot.
+  .get("/health/", permit([AllowAny], { throttles: [] }), async (c) => {
+    await c.var.db.run(sql`select 1`);
+    return c.json({ status: "ok" });
+  });
