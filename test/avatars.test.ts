@@ -275,3 +275,56 @@ describe("avatars: removal", () => {
     expect((await get(pathOf(first.avatar!))).status).toBe(200);
   });
 });
+
+describe("avatars: multipart uploads (a browser's FormData, DRF's ImageField)", () => {
+  const form = (fields: Record<string, Blob | string>) => {
+    const body = new FormData();
+    for (const [name, value] of Object.entries(fields)) body.append(name, value);
+    return body;
+  };
+  const uploadForm = (user: TestUser, body: FormData) =>
+    exports.default.fetch(`http://api.test${UPLOAD}`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${user.access}`, "CF-Connecting-IP": randomIp() },
+      body,
+    });
+
+  it("takes the image from the avatar field, sniffed by its bytes like a raw upload", async () => {
+    const user = await registerUser();
+    const png = image(SIGNATURES.png);
+    const res = await uploadForm(user, form({ avatar: new File([png], "me.png", { type: "image/png" }), bio: "ignored" }));
+    expect(res.status).toBe(201);
+    const { avatar } = (await res.json()) as ProfileJson;
+    expect(avatar).toMatch(AVATAR_URL);
+    expect(new Uint8Array(await (await get(pathOf(avatar!))).arrayBuffer())).toEqual(png);
+    // The name and type the browser claims change nothing: the bytes decide.
+    const jpeg = await uploadForm(user, form({ avatar: new File([image(SIGNATURES.jpeg)], "x.png", { type: "image/png" }) }));
+    expect(((await jpeg.json()) as ProfileJson).avatar).toMatch(/\.jpg$/);
+  });
+
+  it("refuses a missing or empty field, a text field and the wrong field name with DRF's 400; changes nothing", async () => {
+    const user = await registerUser();
+    const { avatar } = await uploaded(user, image(SIGNATURES.png), 201);
+    for (const fields of [{}, { avatar: "text, not a file" }, { picture: new File([image(SIGNATURES.png)], "a.png") }, { avatar: new File([], "empty.png") }]) {
+      const res = await uploadForm(user, form(fields));
+      expect([res.status, await res.json()], JSON.stringify(Object.keys(fields))).toEqual([400, { avatar: ["No file was submitted."] }]);
+    }
+    expect(((await (await get("/api/profiles/me/", { token: user.access })).json()) as ProfileJson).avatar).toBe(avatar);
+  });
+
+  it("answers a file that is not an image 415, one over 2 MiB 413, and a malformed body 400", async () => {
+    const user = await registerUser();
+    const svg = new File(['<svg xmlns="http://www.w3.org/2000/svg"/>'], "a.png", { type: "image/png" });
+    expect((await uploadForm(user, form({ avatar: svg }))).status).toBe(415);
+    const huge = new File([image(SIGNATURES.png, MAX + 1)], "big.png", { type: "image/png" });
+    expect((await uploadForm(user, form({ avatar: huge }))).status).toBe(413);
+    const malformed = await call("PUT", UPLOAD, "--nope\r\n", {
+      token: user.access,
+      headers: { "Content-Type": "multipart/form-data; boundary=expected" },
+    });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { detail: string }).detail).toMatch(/^Multipart form parse error - /);
+    expect(await avatarKeyOf(user.id)).toBeUndefined();
+  });
+});
+

@@ -89,7 +89,9 @@ function requestBody(route: RouteOperation, operation: Operation | undefined, sc
     return { required: ((schema.required ?? []) as string[]).length > 0, content: jsonContent(schema) };
   }
   const raw = operation?.requestBody;
-  return raw && { required: true, content: { [raw.mediaType]: { schema: raw.schema } } };
+  if (!raw) return undefined;
+  const bodies = Array.isArray(raw) ? raw : [raw];
+  return { required: true, content: Object.fromEntries(bodies.map((b) => [b.mediaType, { schema: b.schema }])) };
 }
 
 /** What the middleware implies: who may call, and which errors validation, auth and throttles produce. */

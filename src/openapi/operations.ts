@@ -19,8 +19,8 @@ export type Operation = {
   description?: string;
   responses: Partial<Record<SuccessStatus, { description: string; body?: z.ZodType | RawBody }>>;
   errors?: ErrorStatus[];
-  /** A request body that no JSON validator on the route describes. */
-  requestBody?: RawBody;
+  /** A request body that no JSON validator on the route describes (several: one per media type). */
+  requestBody?: RawBody | RawBody[];
 };
 
 const ok = (description: string, body?: z.ZodType | RawBody) => ({ 200: { description, body } });
@@ -237,8 +237,20 @@ export const OPERATIONS: Record<string, Operation> = {
   "PUT /api/profiles/me/avatar/": {
     tag: "avatars",
     summary: "Upload the caller's avatar",
-    description: "The raw image as the body (PNG, JPEG, GIF or WebP, recognised by its bytes; at most 2 MiB).",
-    requestBody: { mediaType: "image/*", schema: { type: "string", contentMediaType: "image/*" } },
+    description:
+      "The image (PNG, JPEG, GIF or WebP, recognised by its bytes; at most 2 MiB) as the raw body, or as the " +
+      "`avatar` field of a multipart/form-data body (a browser's FormData).",
+    requestBody: [
+      { mediaType: "image/*", schema: { type: "string", contentMediaType: "image/*" } },
+      {
+        mediaType: "multipart/form-data",
+        schema: {
+          type: "object",
+          properties: { avatar: { type: "string", contentMediaType: "image/*" } },
+          required: ["avatar"],
+        },
+      },
+    ],
     responses: {
       200: { description: "The profile, pointing at the new avatar.", body: Profile },
       201: { description: "A new profile, created for the avatar.", body: Profile },

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { profiles } from "../db/schema";
 import type { AppEnv, Database } from "../env";
-import { ApiError, notFound, payloadTooLarge } from "../lib/errors";
+import { ApiError, notFound, payloadTooLarge, validationError } from "../lib/errors";
 import { AllowAny, IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
 import { PROFILE_MODEL, serializeProfile } from "../schemas/profiles";
@@ -14,12 +14,16 @@ import { IMAGE_EXTENSIONS, sniffImageType } from "../services/image-types";
 /** app.ts exempts this path from the 64 KiB JSON limit: the route sets its own. */
 export const AVATAR_UPLOAD_PATH = "/api/profiles/me/avatar/";
 const AVATAR_MAX_BYTES = 2 * 1024 * 1024;
+/** Room for a multipart body's boundaries and part headers around an image of the largest size. */
+const MULTIPART_OVERHEAD = 16 * 1024;
+/** The form field a multipart upload carries the image in, as DRF's ImageField named `avatar`. */
+const AVATAR_FIELD = "avatar";
 
 const KEY_PATTERN = new RegExp(`^[0-9a-f]{32}\\.(${IMAGE_EXTENSIONS.join("|")})$`);
 
 const preconditionFailed = () => new ApiError(412, { detail: "Precondition failed." });
 
-const noFileSubmitted = () => new ApiError(400, { detail: "No file was submitted." });
+const NO_FILE = "No file was submitted.";
 // Django's ImageField message; 415 because the body is not a media type this endpoint takes.
 const notAnImage = () =>
   new ApiError(415, {
@@ -44,20 +48,46 @@ async function swapAvatarKey(db: Database, userId: number, key: string) {
   return { profile: profile!, previousKey: before?.avatarKey ?? null, created: before === undefined };
 }
 
-/** PUT: a raw image body (≤ 2 MiB, PNG/JPEG/GIF/WebP by its bytes) becomes the avatar. DELETE: none. */
+/**
+ * The uploaded image's bytes: the raw body, or — as a browser's FormData sends it, and DRF's
+ * MultiPartParser reads it — the `avatar` field of a multipart/form-data body.
+ */
+async function uploadedBytes(req: Request): Promise<Uint8Array> {
+  if (!/^multipart\/form-data\b/i.test(req.headers.get("Content-Type") ?? "")) {
+    const bytes = new Uint8Array(await req.arrayBuffer());
+    if (bytes.length === 0) throw new ApiError(400, { detail: NO_FILE });
+    return bytes;
+  }
+  let form: FormData;
+  try {
+    form = await req.formData();
+  } catch (e) {
+    throw new ApiError(400, { detail: `Multipart form parse error - ${e instanceof Error ? e.message : "invalid body"}` });
+  }
+  const file = form.get(AVATAR_FIELD);
+  if (!(file instanceof File) || file.size === 0) throw validationError({ [AVATAR_FIELD]: [NO_FILE] });
+  if (file.size > AVATAR_MAX_BYTES) throw payloadTooLarge();
+  return new Uint8Array(await file.arrayBuffer());
+}
+
+/**
+ * PUT: an image (≤ 2 MiB, PNG/JPEG/GIF/WebP by its bytes), as the raw body or a multipart `avatar`
+ * field, becomes the avatar. DELETE: none.
+ */
 export const avatarUploadRoutes = new Hono<AppEnv>()
   .put(
     "/",
     permit([IsAuthenticated], { throttles: ["uploads"] }),
     bodyLimit({
-      maxSize: AVATAR_MAX_BYTES,
+      maxSize: AVATAR_MAX_BYTES + MULTIPART_OVERHEAD,
       onError: () => {
         throw payloadTooLarge();
       },
     }),
     async (c) => {
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
-      if (bytes.length === 0) throw noFileSubmitted();
+      const bytes = await uploadedBytes(c.req.raw);
+      // The raw body may use the multipart allowance: the image itself is held to the cap.
+      if (bytes.length > AVATAR_MAX_BYTES) throw payloadTooLarge();
       const type = sniffImageType(bytes);
       if (!type) throw notAnImage();
       const key = await storeAvatar(c.env.AVATARS, bytes, type);
