@@ -5,11 +5,11 @@
 // does Ctrl-C between prompts, though `npm run`'s sh, interrupted too, then exits 130.
 // Validation, password rules and hashing are the API's own modules, so the account is exactly one
 // that registration would have made, plus is_staff and is_superuser.
-import { execFileSync } from "node:child_process";
 import { register } from "node:module";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { insertSuperuserSql, usernameTakenSql } from "./superuser-sql.ts";
+import { insertSuperuserSql, takenSql } from "./superuser-sql.ts";
+import { D1CommandError, d1Execute } from "./wrangler-d1.mjs";
 
 register("./resolve-ts.mjs", import.meta.url);
 const { registerBody } = await import("../src/schemas/users.ts");
@@ -45,24 +45,7 @@ const { values: options } = parseArgs({
 const persistTo = options["persist-to"] ?? (process.env.PERSIST_TO || undefined);
 const interactive = process.stdin.isTTY && !options["no-input"] && !options.noinput;
 
-/** `wrangler d1 execute` on the DB binding; returns the rows of the last statement. */
-function d1(sql) {
-  const args = ["wrangler", "d1", "execute", "DB", options.remote ? "--remote" : "--local", "--json", "--command", sql];
-  if (persistTo) args.push("--persist-to", persistTo);
-  if (options.env) args.push("--env", options.env);
-  let output;
-  try {
-    // No shell: the SQL reaches wrangler as one argument, whatever it contains.
-    output = execFileSync("npx", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true" } });
-  } catch (error) {
-    // Ctrl-C while wrangler runs: it got the SIGINT too (one process group) and stopped.
-    if (error.signal === "SIGINT" || error.status === 130) cancel();
-    const text = JSON.parse(error.stdout || "{}").error?.text ?? error.stderr ?? error.message;
-    const hint = /no such table/.test(text) ? " (apply the migrations first: npm run db:migrate:local)" : "";
-    throw new CommandError(`wrangler d1 execute failed: ${text}${hint}`);
-  }
-  return JSON.parse(output).at(-1).results;
-}
+const d1 = (sql) => d1Execute(sql, { remote: options.remote, persistTo, env: options.env, onInterrupt: cancel });
 
 async function ask(question) {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
@@ -159,14 +142,16 @@ async function readPassword(username) {
 try {
   const { username, email } = await readAccount();
   // Asked before the password, as Django does, so nobody types one for a name that is taken.
-  if (d1(usernameTakenSql(username))[0]?.taken) throw new CommandError("Error: That username is already taken.");
+  const taken = d1(takenSql(username, email))[0];
+  if (taken?.username) throw new CommandError("Error: That username is already taken.");
+  if (taken?.email) throw new CommandError("Error: That email is already taken.");
   const password = await readPassword(username);
   const passwordHash = await hashPassword(password);
   const created = d1(insertSuperuserSql({ username, email, passwordHash, dateJoined: new Date() }));
-  if (created.length === 0) throw new CommandError("Error: That username is already taken.");
+  if (created.length === 0) throw new CommandError("Error: That username or email has just been taken.");
   console.log(`Superuser created successfully (${options.remote ? "remote" : "local"} D1, id ${created[0].id}).`);
 } catch (error) {
-  if (!(error instanceof CommandError)) throw error;
+  if (!(error instanceof CommandError) && !(error instanceof D1CommandError)) throw error;
   console.error(error.message);
   process.exitCode = 1;
 }

@@ -16,3 +16,5 @@ execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], 
   stdio: "inherit",
   env: { ...process.env, CI: "true" }, // never wait for the "apply N migrations?" confirmation
 });
+// What SQL migrations cannot do: NFKC for usernames written before migration 0002.
+execFileSync("node", [new URL("./normalize-usernames.mjs", import.meta.url).pathname], { stdio: "inherit" });

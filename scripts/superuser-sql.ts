@@ -26,6 +26,7 @@ export function insertSuperuserSql(user: NewSuperuser): string {
   );
 }
 
-/** Whether `username` is taken, in any case: a SELECT returning one row with `taken` 0 or 1. */
-export const usernameTakenSql = (username: string) =>
-  `SELECT EXISTS (SELECT 1 FROM users WHERE username_key = ${sqlString(usernameKey(username))}) AS taken;`;
+/** Whether another account has `username` (in any case) or `email` (in any case): one row, `username` and `email` 0 or 1. */
+export const takenSql = (username: string, email: string) =>
+  `SELECT EXISTS (SELECT 1 FROM users WHERE username_key = ${sqlString(usernameKey(username))}) AS username, ` +
+  `EXISTS (SELECT 1 FROM users WHERE email <> '' AND lower(email) = lower(${sqlString(email)})) AS email;`;

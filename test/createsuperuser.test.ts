@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { insertSuperuserSql, usernameTakenSql } from "../scripts/superuser-sql";
+import { insertSuperuserSql, takenSql } from "../scripts/superuser-sql";
 import { hashPassword, verifyPassword } from "../src/services/passwords";
 import { get, login, STRONG_PASSWORD, unique } from "./helpers";
 
@@ -43,14 +43,17 @@ describe("createsuperuser", () => {
     expect(row).toEqual({ email });
   });
 
-  it("a taken username inserts nothing and returns no row; the check query sees it", async () => {
+  it("a taken username or email (any case) inserts nothing and returns no row; the check query sees it", async () => {
     const username = unique("admin");
-    const free = await env.DB.prepare(usernameTakenSql(username)).first();
-    expect(free).toEqual({ taken: 0 });
-    const first = await createSuperuser(username);
-    const second = await createSuperuser(username);
+    const email = `${username}@example.com`;
+    const free = await env.DB.prepare(takenSql(username, email)).first();
+    expect(free).toEqual({ username: 0, email: 0 });
+    const first = await createSuperuser(username, email);
+    const second = await createSuperuser(username.toUpperCase());
     expect(second.rows).toEqual([]);
-    expect(await env.DB.prepare(usernameTakenSql(username)).first()).toEqual({ taken: 1 });
+    expect((await createSuperuser(unique("admin"), email.toUpperCase())).rows).toEqual([]);
+    expect(await env.DB.prepare(takenSql(username.toUpperCase(), email.toUpperCase())).first()).toEqual({ username: 1, email: 1 });
+    expect(await env.DB.prepare(takenSql(unique("free"), "")).first()).toEqual({ username: 0, email: 0 });
     const row = await env.DB.prepare("SELECT password FROM users WHERE username = ?").bind(username).first();
     expect(row).toEqual({ password: first.passwordHash });
   });

@@ -6,7 +6,7 @@
 export const normalizeUsername = (username: string) => username.normalize("NFKC");
 
 /**
- * The username as uniqueness and login compare it. Upper-casing before lower-casing approximates
- * Python's casefold() (ß → SS → ss, ς → Σ → σ), which plain lower-casing would miss.
+ * The username as uniqueness and login compare it. Lower, upper, then lower again approximates
+ * Python's casefold() (ẞ → ß → SS → ss, ς → Σ → σ), which plain lower-casing would miss.
  */
-export const usernameKey = (username: string) => normalizeUsername(username).toUpperCase().toLowerCase();
+export const usernameKey = (username: string) => normalizeUsername(username).toLowerCase().toUpperCase().toLowerCase();
