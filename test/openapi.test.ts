@@ -168,10 +168,19 @@ describe("GET /api/docs/", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toMatch(/^text\/html/);
     const html = await res.text();
-    expect(html).toContain("url: '/api/schema/'");
-    expect(html).toMatch(/https:\/\/cdn\.jsdelivr\.net\/npm\/swagger-ui-dist@\d+\.\d+\.\d+\/swagger-ui-bundle\.js/);
+    expect(html).toContain('data-url="/api/schema/"');
+    // Swagger UI comes from the Worker's own static assets (public/), never a CDN, and starts from a file.
+    const sources = [...html.matchAll(/(?:src|href)="([^"]*)"/g)].map(([, url]) => url);
+    expect(sources).toEqual([
+      "/api/docs/assets/swagger-ui/swagger-ui.css",
+      "/api/docs/assets/swagger-ui/swagger-ui-bundle.js",
+      "/api/docs/assets/swagger-initializer.js",
+    ]);
+    expect(html).not.toMatch(/<script>|<style|style="/);
     const csp = res.headers.get("Content-Security-Policy")!;
-    expect(csp).toContain("script-src 'unsafe-inline' https://cdn.jsdelivr.net");
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("style-src 'self';");
+    expect(csp).not.toContain("unsafe-inline");
     expect(csp).toContain("connect-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");

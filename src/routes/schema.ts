@@ -1,4 +1,3 @@
-import { SwaggerUI } from "@hono/swagger-ui";
 import { Hono } from "hono";
 import type { RouterRoute } from "hono/types";
 import { version } from "../../package.json";
@@ -7,18 +6,16 @@ import { AllowAny } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
 import { type DocumentOptions, openApiDocument } from "../openapi/document";
 
-// Swagger UI loads from jsDelivr at this version: pinned, and the devDependency swagger-ui-dist's, so
-// that test/browser can serve the very same files (it refuses any other version).
-const SWAGGER_UI_VERSION = "5.35.0";
-const CDN = "https://cdn.jsdelivr.net";
+// Swagger UI is served by the Worker's own static assets (public/api/docs/assets/: the initializer,
+// and swagger-ui-dist's files copied there by scripts/swagger-ui-assets.mjs), never from a CDN: the
+// page works offline and its CSP allows this origin only, with no inline script or style.
+const ASSETS = "/api/docs/assets";
 
-// The page's own CSP, replacing the API's "nothing loads": Swagger UI's script and styles from the CDN,
-// its inline start-up script and style attributes, and requests to this API only.
 const DOCS_CSP = [
   "default-src 'none'",
-  `script-src 'unsafe-inline' ${CDN}`,
-  `style-src 'unsafe-inline' ${CDN}`,
-  `img-src 'self' data: ${CDN}`,
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
   "connect-src 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
@@ -31,9 +28,12 @@ const DOCS_PAGE = `<!doctype html>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>edge-drf-api · API docs</title>
+    <link rel="stylesheet" href="${ASSETS}/swagger-ui/swagger-ui.css" />
   </head>
   <body>
-    ${SwaggerUI({ url: "/api/schema/", version: SWAGGER_UI_VERSION, validatorUrl: "none" })}
+    <div id="swagger-ui" data-url="/api/schema/"></div>
+    <script src="${ASSETS}/swagger-ui/swagger-ui-bundle.js"></script>
+    <script src="${ASSETS}/swagger-initializer.js"></script>
   </body>
 </html>`;
 

@@ -1,7 +1,9 @@
 // The real-browser test (`npm run test:browser`, run by .ci/run): Debian's Chromium, driven by
-// playwright-core, loads a tiny SPA from a static server on a free port that calls the API served by
-// `npm run dev` on another free port — a different origin, so every call depends on CORS (the API is
-// started with that origin in CORS_ALLOWED_ORIGINS). Then it renders the interactive docs.
+// playwright-core, loads a tiny SPA (spa/: TypeScript on the typed client, bundled by esbuild) from a
+// static server on a free port that calls the API served by `npm run dev` on another free port — a
+// different origin, so every call depends on CORS (the API is started with that origin, and only that
+// one, in CORS_ALLOWED_ORIGINS). A second copy of the SPA on a third port plays a foreign page. Then
+// it renders the interactive docs with nothing but the API reachable, authorizes and tries an endpoint.
 // Screenshots go to test/artifacts/.
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -10,7 +12,6 @@ import { join } from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { chromium } from "playwright-core";
 import { ROOT, startDevServer } from "../e2e/dev-server.mjs";
-import { serveDocsAssets } from "./docs-assets.mjs";
 import { serveStatic } from "./static-server.mjs";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -18,6 +19,7 @@ const ARTIFACTS = join(ROOT, "test/artifacts");
 // Fresh local storage (D1, Durable Objects) every run: the throttles count per address and
 // wrangler dev sees every request come from 127.0.0.1, so yesterday's runs must not count.
 const STATE = join(ROOT, ".wrangler/browser-test-state");
+const BOOKMARK = "x-d1-bookmark";
 
 let passed = 0;
 function check(condition, message, detail = "") {
@@ -48,24 +50,175 @@ async function launchChromium() {
   return { context, close: async () => (await context.close(), await rm(profile, { recursive: true, force: true })) };
 }
 
-async function spaFlow(context, spa, api) {
+/**
+ * A page's exchanges with the API as the network saw them, whatever the page's script was allowed
+ * to read: each request's method, path and headers, and the API's status and headers — or, when no
+ * answer reached the page, why (`failure`).
+ */
+function recordApiTraffic(page, api) {
+  const exchanges = [];
+  const find = (request) => exchanges.find((e) => e.request === request);
+  page.on("request", (request) => {
+    if (request.url().startsWith(`${api}/`)) exchanges.push({ request, method: request.method(), path: new URL(request.url()).pathname });
+  });
+  page.on("response", async (response) => {
+    const exchange = find(response.request());
+    if (exchange) Object.assign(exchange, { status: response.status(), responseHeaders: await response.allHeaders() });
+  });
+  page.on("requestfailed", (request) => {
+    const exchange = find(request);
+    if (exchange) exchange.failure = request.failure()?.errorText;
+  });
+  return exchanges;
+}
+
+/** Clicks a step's button and waits for its line; returns the line (ok, text) and the API traffic it caused. */
+async function runStep(page, traffic, step) {
+  const from = traffic.length;
+  const lines = page.locator(`li[data-step="${step}"]`);
+  const before = await lines.count();
+  await page.click(`#${step}`);
+  const line = lines.nth(before);
+  await line.waitFor({ timeout: 30_000 });
+  // Responses are reported asynchronously: let the last one land before the traffic is read.
+  await page.waitForTimeout(100);
+  const exchanges = await Promise.all(
+    traffic.slice(from).map(async (e) => ({ ...e, requestHeaders: await e.request.allHeaders() })),
+  );
+  return { ok: (await line.getAttribute("data-ok")) === "true", text: await line.textContent(), exchanges };
+}
+
+/**
+ * How many requests `npm run dev` has logged as answered (its `[wrangler:info] POST /path 403 …`
+ * lines) — what the API itself saw, including what the browser then hid from the page.
+ */
+function answered(server, method, path, status = "") {
+  const line = `[wrangler:info] ${method} ${path} ${status}`;
+  return server.log().split("\n").filter((l) => l.startsWith(line)).length;
+}
+
+/** The API's log once `count()` has changed from `before` (or after 5 s, when it has not). */
+async function settled(count, before) {
+  for (const deadline = Date.now() + 5_000; count() === before && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return count();
+}
+
+const isPost = (path) => (e) => e.method === "POST" && e.path === path;
+const isGet = (path) => (e) => e.method === "GET" && e.path === path;
+
+async function spaFlow(context, spa, foreign, server) {
+  const api = server.url;
   const page = await context.newPage();
+  const traffic = recordApiTraffic(page, api);
   await page.goto(`${spa}/?api=${encodeURIComponent(api)}`);
   check((await page.evaluate(() => location.origin)) !== api, "the SPA runs on another origin than the API");
-  const steps = ["register", "login", "add-tasks", "list-tasks", "refresh", "throttle"];
-  for (const step of steps) {
-    await page.click(`#${step}`);
-    const line = page.locator(`li[data-step="${step}"]`);
-    await line.waitFor({ timeout: 30_000 });
-    check((await line.getAttribute("data-ok")) === "true", step, await line.textContent());
-  }
+  const step = async (name) => {
+    const result = await runStep(page, traffic, name);
+    check(result.ok, name, result.text);
+    return result;
+  };
+
+  // Bearer mode: tokens in the JSON body, the access token in Authorization.
+  for (const name of ["register", "login", "add-tasks", "list-tasks"]) await step(name);
+  const { exchanges } = await step("create-then-list");
+  const created = exchanges.find(isPost("/api/tasks/"));
+  const listed = exchanges.find(isGet("/api/tasks/"));
+  const written = created?.responseHeaders?.[BOOKMARK];
+  check(
+    written !== undefined && listed?.requestHeaders[BOOKMARK] === written,
+    "on the wire, the list after the create carried the create's bookmark",
+    `${BOOKMARK}: ${listed?.requestHeaders[BOOKMARK]}`,
+  );
+  await step("refresh");
+
+  // Cookie mode: the refresh token only ever in the HttpOnly cookie.
+  await step("cookie-login");
+  const cookies = await context.cookies(api);
+  const refresh = cookies.find((c) => c.name === "__Host-refresh");
+  const attributes = refresh && `HttpOnly ${refresh.httpOnly}, Secure ${refresh.secure}, SameSite ${refresh.sameSite}, path ${refresh.path}`;
+  check(refresh?.httpOnly && refresh.secure && refresh.sameSite === "Strict", "the browser holds the refresh cookie", attributes);
+  await step("cookie-hidden");
+  const visible = await page.evaluate(() => document.cookie);
+  check(!visible.includes(refresh.value) && !visible.includes("__Host-refresh"), "document.cookie cannot see it", `"${visible}"`);
+
+  await page.reload();
+  check((await page.locator("li").count()) === 0, "a reload starts the page over: no token in memory");
+  const resumed = await step("cookie-resume");
+  const resume = resumed.exchanges.find(isPost("/api/token/refresh/"));
+  check(
+    resume?.requestHeaders["content-type"] === "application/json" && !resume.request.postData()?.includes("refresh"),
+    "it refreshed with the cookie alone",
+    `body ${resume?.request.postData()}`,
+  );
+
+  await foreignPage(context, foreign, server);
+
+  const forged = await step("forged-refresh");
+  check(forged.text.includes("CSRF check failed"), "the allowed origin reads the 403 too");
+  await step("cookie-resume"); // the foreign page's attempts used up nothing
+  await step("cookie-logout");
+  check(!(await context.cookies(api)).some((c) => c.name === "__Host-refresh"), "logging out cleared the refresh cookie");
+
+  await step("throttle");
   const exposed = page.locator('li[data-step="exposed"]');
-  const exposedOk = (await exposed.getAttribute("data-ok")) === "true";
-  check(exposedOk, "only exposed headers are readable", await exposed.textContent());
+  check((await exposed.getAttribute("data-ok")) === "true", "only exposed headers are readable", await exposed.textContent());
   const screenshot = join(ARTIFACTS, "browser-spa.png");
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(`  screenshot: ${screenshot}`);
   await page.close();
+}
+
+/**
+ * The same SPA served from an origin that is not in CORS_ALLOWED_ORIGINS. Both localhost ports are
+ * one site, so the browser does send the SameSite=Strict cookie: what stops the page is CORS, the
+ * custom header (which needs a preflight the API does not grant) and the API's Origin check.
+ */
+async function foreignPage(context, foreign, server) {
+  const api = server.url;
+  const page = await context.newPage();
+  const traffic = recordApiTraffic(page, api);
+  await page.goto(`${foreign}/?api=${encodeURIComponent(api)}`);
+
+  const posts = () => answered(server, "POST", "/api/token/refresh/");
+  const preflights = () => answered(server, "OPTIONS", "/api/token/refresh/");
+  const [postsBefore, preflightsBefore] = [posts(), preflights()];
+  const resume = await runStep(page, traffic, "cookie-resume");
+  const asked = (await settled(preflights, preflightsBefore)) - preflightsBefore;
+  check(
+    !resume.ok && resume.text.includes("Failed to fetch") && asked === 1 && posts() === postsBefore,
+    `a page on ${foreign} cannot refresh in cookie mode: its preflight is not granted, the POST never leaves`,
+    `${resume.text}; the API answered ${asked} preflight, ${posts() - postsBefore} POST`,
+  );
+
+  const refused = () => answered(server, "POST", "/api/token/refresh/", "403");
+  const refusedBefore = refused();
+  const forged = await runStep(page, traffic, "forged-refresh");
+  const sent = forged.exchanges.find(isPost("/api/token/refresh/"));
+  const refusals = (await settled(refused, refusedBefore)) - refusedBefore;
+  check(
+    !forged.ok && forged.text.includes("Failed to fetch") && refusals === 1,
+    "nor without the header: the API answers 403, and the browser hides even that from the page",
+    `page: ${forged.text}; network: ${sent?.failure}; the API's log: ${refusals} × POST /api/token/refresh/ 403`,
+  );
+  const screenshot = join(ARTIFACTS, "browser-spa-foreign.png");
+  await page.screenshot({ path: screenshot, fullPage: true });
+  console.log(`  screenshot: ${screenshot}`);
+  await page.close();
+}
+
+/** A user of its own and an access token, as Swagger UI's Authorize dialog takes it. */
+async function accessToken(api) {
+  const username = `docs${Date.now().toString(36)}`;
+  const password = "correct horse battery staple";
+  const res = await fetch(`${api}/api/register/`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username, password, password_confirm: password }),
+  });
+  if (res.status !== 201) throw new Error(`POST /api/register/ → ${res.status} ${await res.text()}`);
+  return { username, access: (await res.json()).access };
 }
 
 async function docsPage(context, api) {
@@ -74,39 +227,77 @@ async function docsPage(context, api) {
   const errors = validation.valid ? "" : JSON.stringify(validation.errors);
   check(validation.valid, "the served /api/schema/ passes @seriousme/openapi-schema-validator", errors);
   const operations = Object.values(document.paths).flatMap((item) => Object.keys(item)).length;
+  const { username, access } = await accessToken(api);
 
+  // Offline: the network is the API's origin and nothing else.
+  const refused = [];
+  const offline = (url) => url.origin !== api;
+  await context.route(offline, (route) => (refused.push(route.request().url()), route.abort()));
   const page = await context.newPage();
   const problems = [];
   page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
   page.on("pageerror", (e) => problems.push(String(e)));
-  const assets = await serveDocsAssets(page);
+  const assets = [];
+  page.on("response", (r) => r.url().includes("/api/docs/assets/") && assets.push(r));
+
   await page.goto(`${api}/api/docs/`);
   await page.locator(".opblock").nth(operations - 1).waitFor({ timeout: 30_000 });
-  const loadsOnly = `the page loads nothing but the API and Swagger UI ${assets.version}`;
-  check(assets.refused.length === 0, loadsOnly, assets.refused.join(" "));
+  check(refused.length === 0, "the docs page loads nothing but the API's origin", refused.join(" "));
+  const served = await Promise.all(assets.map(async (r) => `${new URL(r.url()).pathname} ${r.status()} ${(await r.allHeaders())["x-content-type-options"]}`));
+  check(
+    assets.length === 3 && assets.every((r) => r.status() === 200),
+    "Swagger UI's script, styles and initializer come from the Worker's static assets",
+    served.join(", "),
+  );
   check((await page.locator(".opblock").count()) === operations, `Swagger UI renders all ${operations} operations`);
+  // The first screen, with the first operation opened.
   await page.locator(".opblock-summary").first().click();
   await page.locator(".opblock.is-open .opblock-body").first().waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, "api-docs.png") });
+  await page.locator(".opblock-summary").first().click();
+
+  // Authorize with a real access token, then Try it out on GET /api/users/me/.
+  await page.locator(".auth-wrapper .authorize").click();
+  const dialog = page.locator(".modal-ux");
+  await dialog.locator("input").first().fill(access);
+  await dialog.locator("button.authorize").click();
+  await dialog.locator("button.btn-done").click();
+  const me = page.locator(`.opblock-get:has(.opblock-summary-path[data-path="/api/users/me/"])`);
+  await me.locator(".opblock-summary").click();
+  await me.locator("button.try-out__btn").click();
+  await me.locator("button.execute").click();
+  const answer = me.locator(".live-responses-table .response");
+  await answer.waitFor({ timeout: 30_000 });
+  const status = (await answer.locator(".response-col_status").textContent()).trim();
+  const body = await answer.locator(".response-col_description pre").first().textContent();
+  check(status === "200" && body.includes(`"username": "${username}"`), "Authorize, then Try it out: GET /api/users/me/", `${status} ${body.replace(/\s+/g, " ").slice(0, 80)}…`);
   check(problems.length === 0, "the docs page runs without console errors (CSP included)", problems.join("\n"));
-  // The first screen (the opened POST /api/token/), and the whole page.
-  for (const [name, fullPage] of [["api-docs.png", false], ["api-docs-full.png", true]]) {
-    await page.screenshot({ path: join(ARTIFACTS, name), fullPage });
+  await me.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(ARTIFACTS, "api-docs-try-it-out.png") });
+  await page.screenshot({ path: join(ARTIFACTS, "api-docs-full.png"), fullPage: true });
+  for (const name of ["api-docs.png", "api-docs-try-it-out.png", "api-docs-full.png"]) {
     console.log(`  screenshot: ${join(ARTIFACTS, name)}`);
   }
   await page.close();
+  await context.unroute(offline);
 }
 
 const cleanups = [];
 try {
   await mkdir(ARTIFACTS, { recursive: true });
-  const { url: spa, stop } = await serveStatic(join(ROOT, "test/browser/spa"));
-  cleanups.push(stop);
-  const api = await startDevServer({ state: STATE, vars: { CORS_ALLOWED_ORIGINS: spa } });
+  const dir = join(ROOT, "test/browser/spa");
+  const spa = await serveStatic(dir);
+  cleanups.push(spa.stop);
+  const foreign = await serveStatic(dir);
+  cleanups.push(foreign.stop);
+  const script = await fetch(`${spa.url}/app.js`);
+  if (script.status !== 200) throw new Error(`the SPA's script does not build: ${await script.text()}`);
+  const api = await startDevServer({ state: STATE, vars: { CORS_ALLOWED_ORIGINS: spa.url } });
   cleanups.push(api.stop);
-  console.log(`  SPA on ${spa}, API on ${api.url}`);
+  console.log(`  SPA on ${spa.url}, foreign page on ${foreign.url}, API on ${api.url}`);
   const browser = await launchChromium();
   cleanups.push(browser.close);
-  await spaFlow(browser.context, spa, api.url);
+  await spaFlow(browser.context, spa.url, foreign.url, api);
   await docsPage(browser.context, api.url);
   console.log(`browser: ${passed} passed, 0 failed`);
 } catch (e) {

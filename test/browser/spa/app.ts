@@ -1,0 +1,129 @@
+// The SPA's page script: one step per button, each reporting what the page could see. Bundled for the
+// browser by esbuild when the static server is asked for app.js (test/browser/static-server.mjs).
+import { API, BOOKMARK, bookmarkSent, COOKIE_MODE, client, post, session } from "./api";
+
+const PASSWORD = "correct horse battery staple";
+// The username outlives a reload (it is no secret); the tokens do not.
+const username = sessionStorage.getItem("username") ?? `spa${Date.now().toString(36)}`;
+sessionStorage.setItem("username", username);
+/** Bearer mode only: in cookie mode the page never holds a refresh token. */
+let bearerRefresh: string | undefined;
+
+document.getElementById("origin")!.textContent = location.origin;
+document.getElementById("api")!.textContent = API;
+
+/** One line per step: data-step names it, data-ok says whether it did what it should. */
+function report(step: string, ok: boolean, text: string) {
+  const line = document.createElement("li");
+  Object.assign(line.dataset, { step, ok: String(ok) });
+  line.textContent = text;
+  document.getElementById("log")!.append(line);
+}
+
+const steps: Record<string, () => Promise<void>> = {
+  async register() {
+    const { data, response } = await post("/api/register/", { username, password: PASSWORD, password_confirm: PASSWORD });
+    report("register", response.status === 201, `POST /api/register/ → ${response.status}, user ${data?.user.username}`);
+  },
+  async login() {
+    const { data, response } = await post("/api/token/", { username, password: PASSWORD });
+    session.access = data?.access ?? null;
+    bearerRefresh = data?.refresh;
+    const ok = response.status === 200 && Boolean(data?.access) && Boolean(data?.refresh);
+    report("login", ok, `POST /api/token/ → ${response.status}, access token ${data?.access.slice(0, 12)}…, refresh token in the body`);
+  },
+  async "add-tasks"() {
+    const first = await post("/api/tasks/", { title: "Buy milk" });
+    const second = await post("/api/tasks/", { title: "Write the report", desc: "by Friday" });
+    const ok = first.response.status === 201 && second.response.status === 201;
+    report("add-tasks", ok, `POST /api/tasks/ ×2 → ${first.response.status}, ${second.response.status}`);
+  },
+  async "list-tasks"() {
+    const { data, response } = await client.GET("/api/tasks/");
+    const titles = data?.map((task) => task.title) ?? [];
+    report("list-tasks", response.status === 200 && titles.length === 2, `GET /api/tasks/ → ${response.status}: ${titles.join(", ")}`);
+  },
+  async "create-then-list"() {
+    // Read-your-writes whatever replica answers: the list right after the create holds the new row.
+    const created = await post("/api/tasks/", { title: "Read my own write" });
+    const written = created.response.headers.get(BOOKMARK);
+    const listed = await client.GET("/api/tasks/");
+    const sent = bookmarkSent.get(listed.response) ?? null;
+    const found = listed.data?.some((task) => task.id === created.data?.id) ?? false;
+    const ok = created.response.status === 201 && written !== null && sent === written && found;
+    report(
+      "create-then-list",
+      ok,
+      `POST /api/tasks/ → ${created.response.status}, ${BOOKMARK}: ${written}; then GET /api/tasks/ sent ` +
+        `${BOOKMARK}: ${sent} → ${listed.response.status}, task ${created.data?.id} ${found ? "listed" : "missing"}`,
+    );
+  },
+  async refresh() {
+    const old = bearerRefresh;
+    const { data, response } = await post("/api/token/refresh/", { refresh: old });
+    session.access = data?.access ?? null;
+    bearerRefresh = data?.refresh;
+    const after = await client.GET("/api/tasks/");
+    const ok = response.status === 200 && Boolean(data?.refresh) && data?.refresh !== old && after.response.status === 200;
+    report("refresh", ok, `POST /api/token/refresh/ → ${response.status}, new pair; GET /api/tasks/ with it → ${after.response.status}`);
+  },
+  async "cookie-login"() {
+    const { data, response } = await post("/api/token/", { username, password: PASSWORD }, COOKIE_MODE);
+    session.access = data?.access ?? null;
+    bearerRefresh = undefined;
+    const ok = response.status === 200 && Boolean(data?.access) && data !== undefined && !("refresh" in data);
+    report("cookie-login", ok, `POST /api/token/ (cookie mode) → ${response.status}, body: ${Object.keys(data ?? {}).join(", ")}`);
+  },
+  async "cookie-hidden"() {
+    // The browser holds the cookie and sends it, but it is HttpOnly: no script, this one included, reads it.
+    const visible = document.cookie;
+    report("cookie-hidden", !visible.includes("refresh"), `document.cookie: "${visible}"`);
+  },
+  async "cookie-resume"() {
+    // What an SPA does when it starts (a reload forgot the access token): refresh with the cookie alone.
+    const { data, response } = await post("/api/token/refresh/", {}, COOKIE_MODE);
+    session.access = data?.access ?? null;
+    const me = await client.GET("/api/users/me/");
+    const ok = response.status === 200 && data !== undefined && !("refresh" in data) && me.data?.username === username;
+    report(
+      "cookie-resume",
+      ok,
+      `POST /api/token/refresh/ (cookie only) → ${response.status}; GET /api/users/me/ → ${me.response.status} ${me.data?.username}`,
+    );
+  },
+  async "forged-refresh"() {
+    // What any page can send without a preflight (a plain fetch, a form): the cookie goes along, the
+    // custom header cannot. Deliberately not the typed client, whose JSON body would need a preflight.
+    const res = await fetch(`${API}/api/token/refresh/`, { method: "POST", credentials: "include" });
+    const body = (await res.json()) as { detail?: string };
+    report("forged-refresh", res.status === 403, `POST /api/token/refresh/ with the cookie, no X-Token-Transport → ${res.status} ${body.detail}`);
+  },
+  async "cookie-logout"() {
+    const { response } = await post("/api/token/blacklist/", {}, COOKIE_MODE);
+    session.access = null;
+    const again = await post("/api/token/refresh/", {}, COOKIE_MODE);
+    const ok = response.status === 200 && again.response.status === 400;
+    report(
+      "cookie-logout",
+      ok,
+      `POST /api/token/blacklist/ (cookie) → ${response.status}; a refresh after it → ${again.response.status} ${JSON.stringify(again.error)}`,
+    );
+  },
+  async throttle() {
+    // The login throttle: 10 failed logins per account per hour, then 429.
+    const attempts = [];
+    for (let i = 0; i < 11; i++) attempts.push(await post("/api/token/", { username, password: `guess ${i}` }));
+    const last = attempts.at(-1)!;
+    const retryAfter = last.response.headers.get("Retry-After");
+    const ok = last.response.status === 429 && Number(retryAfter) > 0;
+    const statuses = attempts.map((a) => a.response.status).join(" ");
+    report("throttle", ok, `${statuses} → ${last.error?.detail} Retry-After read by JS: ${retryAfter} s`);
+    // Only the exposed headers are readable: Allow is on the response, but not exposed.
+    const headers = last.response.headers;
+    report("exposed", headers.get("Allow") === null, `RateLimit: ${headers.get("RateLimit")}; Allow (not exposed): ${headers.get("Allow")}`);
+  },
+};
+
+for (const [step, run] of Object.entries(steps)) {
+  document.getElementById(step)!.addEventListener("click", () => run().catch((error) => report(step, false, `${step}: ${error}`)));
+}
