@@ -13,6 +13,7 @@ import { authenticate } from "./middleware/authenticate";
 import { BOOKMARK_HEADER, cors } from "./middleware/cors";
 import { AllowAny, type Permission } from "./middleware/permissions";
 import { initial } from "./middleware/permit";
+import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
 import { factsOf } from "./openapi/annotations";
 import { accountRoutes } from "./routes/accounts";
@@ -58,6 +59,7 @@ export function createApp() {
     throw methodNotAllowed(c.req.method, view.allow);
   });
 
+  app.use(requestLog);
   app.use(securityHeaders);
   // Before anything that can refuse a request: a preflight needs no config, database or token.
   app.use(cors((path) => viewOf(path)?.allow));

@@ -9,6 +9,8 @@ export type Caller = { userId: number; sessionId: string };
 
 /** Variables every request carries once the shared middleware has run. */
 type BaseVariables = {
+  /** The request's id (its X-Request-Id): cf-ray, or a fresh one (middleware/request-log.ts). */
+  requestId: string;
   config: Config;
   /** Drizzle on this request's D1 session (src/db/request-d1.ts). */
   db: Database;

@@ -8,7 +8,7 @@ import { call, get, post, randomIp, registerUser, unique } from "./helpers";
 
 // wrangler.toml's local default: CORS_ALLOWED_ORIGINS = "http://localhost:5173,http://localhost:8787".
 const SPA = "http://localhost:5173";
-const EXPOSED = "Retry-After,RateLimit,RateLimit-Policy,x-d1-bookmark";
+const EXPOSED = "Retry-After,RateLimit,RateLimit-Policy,x-d1-bookmark,X-Request-Id";
 
 const fromOrigin = (origin: string, method = "GET", path = "/api/books/", token?: string) =>
   call(method, path, undefined, { headers: { Origin: origin }, token });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../src/app";
 import { JSON_BODY_LIMIT } from "../src/lib/validate";
 import { call, get, login, post, randomIp, registerUser, unique } from "./helpers";
+import { logLines } from "./log-lines";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -110,7 +111,7 @@ describe("security headers", () => {
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ detail: "A server error occurred." });
     const d1Error = expect.objectContaining({ message: expect.stringMatching(/^D1_ERROR/) });
-    expect(log).toHaveBeenCalledWith("Unhandled error", d1Error);
+    expect(logLines(log)).toContainEqual(expect.objectContaining({ event: "unhandled_error", error: d1Error }));
     expect(res.headers.get("Access-Control-Allow-Origin")).toBe("http://localhost:5173");
   });
 

@@ -42,5 +42,7 @@ export default defineConfig(async () => ({
     root: path(".."),
     include: ["test/**/*.test.ts"],
     setupFiles: [path("./setup.ts")],
+    // The Worker's access log, a line per request: asserted on in test/observability.test.ts, noise elsewhere.
+    onConsoleLog: (log) => !log.startsWith('{"event":"request",'),
   },
 }));

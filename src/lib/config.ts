@@ -133,11 +133,32 @@ export type Config = {
 
 export class ConfigurationError extends Error {
   override name = "ConfigurationError";
+  /** Each problem on its own, naming its setting and how to fix it (the message joins them). */
+  readonly problems: readonly string[];
+
+  constructor(message: string, problems: readonly string[] = [message.replace(/^Invalid configuration: /, "")]) {
+    super(message);
+    this.problems = problems;
+  }
 
   /** Every problem zod found in the vars, each message naming its setting. */
   static fromIssues(issues: readonly { message: string }[]) {
-    return new ConfigurationError(`Invalid configuration: ${issues.map((i) => i.message).join("; ")}`);
+    const problems = issues.map((i) => i.message);
+    return new ConfigurationError(`Invalid configuration: ${problems.join("; ")}`, problems);
   }
+}
+
+/**
+ * Whether a misconfiguration may be explained to the client: only in local development, which takes
+ * two facts. ENVIRONMENT = "development", which only wrangler.toml's top-level [vars] says (wrangler
+ * dev, the tests; `npm run deploy` refuses a production ENVIRONMENT other than "production"), and a
+ * request to a local host, which a deployed Worker never gets (Cloudflare routes by hostname) even
+ * if the var were copied into production. Anything else, or nothing, is production: it fails closed.
+ */
+export function explainsMisconfiguration(env: { ENVIRONMENT?: unknown } | undefined, url: string): boolean {
+  if (env?.ENVIRONMENT !== "development") return false;
+  const host = new URL(url).hostname;
+  return host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 // Parsed once per env object: vars and secrets cannot change while an isolate lives.

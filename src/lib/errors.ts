@@ -1,19 +1,24 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ConfigurationError } from "./config";
+import { ConfigurationError, explainsMisconfiguration } from "./config";
+import { errorFields, logLine } from "./log";
 
 /** DRF's error bodies: `{"detail": ...}` (plus simplejwt's `code`/`messages`) or `{"field": ["msg"]}`. */
 export type ErrorBody = Record<string, unknown>;
 
+// No parameter properties in lib: Node-side scripts load src/ modules with Node's type stripping,
+// which refuses them.
+
 /** The one error type handlers throw; `renderError` is the one place it becomes a response. */
 export class ApiError extends HTTPException {
-  constructor(
-    status: ContentfulStatusCode,
-    readonly body: ErrorBody,
-    readonly headers: Record<string, string> = {},
-  ) {
+  readonly body: ErrorBody;
+  readonly headers: Record<string, string>;
+
+  constructor(status: ContentfulStatusCode, body: ErrorBody, headers: Record<string, string> = {}) {
     super(status, { message: typeof body.detail === "string" ? body.detail : "Invalid input." });
+    this.body = body;
+    this.headers = headers;
   }
 }
 
@@ -62,11 +67,11 @@ export const serviceUnavailable = (detail: string) =>
  */
 export class DependencyUnavailable extends Error {
   override name = "DependencyUnavailable";
-  constructor(
-    readonly service: "database" | "storage",
-    cause: unknown,
-  ) {
+  readonly service: "database" | "storage";
+
+  constructor(service: "database" | "storage", cause: unknown) {
     super(`${service} unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.service = service;
   }
 }
 
@@ -110,16 +115,22 @@ export function renderError(err: Error, c: Context): Response {
   if (err instanceof HTTPException && err.status < 500) {
     return c.json({ detail: err.message || "Invalid request." }, err.status);
   }
+  // Which request failed: the access line of the same id says how it was answered and how long it took.
+  const request = { request_id: c.get("requestId") ?? null, method: c.req.method, path: c.req.path };
   const unavailable = causeOf(err, DependencyUnavailable);
   if (unavailable) {
-    console.error(unavailable.message, unavailable.cause);
+    logLine("error", { event: "unavailable", ...request, service: unavailable.service, error: errorFields(unavailable) });
     return renderError(serviceUnavailable(UNAVAILABLE_DETAIL[unavailable.service]), c);
   }
-  if (err instanceof ConfigurationError) {
-    // Say which setting is wrong in the log; the client only learns that the server is misconfigured.
-    console.error(err.message);
-    return c.json({ detail: "The server is misconfigured." }, 500);
+  const misconfigured = causeOf(err, ConfigurationError);
+  if (misconfigured) {
+    // The log says which setting is wrong; the client learns it only in local development (lib/config.ts).
+    logLine("error", { event: "misconfigured", ...request, error: errorFields(misconfigured) });
+    const detail = explainsMisconfiguration(c.env, c.req.url)
+      ? `The server is misconfigured: ${misconfigured.problems.join("; ")}`
+      : "The server is misconfigured.";
+    return c.json({ detail }, 500);
   }
-  console.error("Unhandled error", err);
+  logLine("error", { event: "unhandled_error", ...request, error: errorFields(err) });
   return c.json({ detail: "A server error occurred." }, 500);
 }

@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { AppEnv } from "../env";
 import { ConfigurationError } from "../lib/config";
 import { perObject } from "../lib/per-object";
+import { REQUEST_ID_HEADER } from "./request-log";
 
 /**
  * D1's Sessions API bookmark, both ways: the API sends the newest database version a request saw, and
@@ -13,8 +14,8 @@ import { perObject } from "../lib/per-object";
 export const BOOKMARK_HEADER = "x-d1-bookmark";
 /** What a browser script may send besides CORS-safelisted headers (X-Token-Transport: cookie mode). */
 export const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", BOOKMARK_HEADER, "X-Token-Transport"];
-/** What a browser script may read besides CORS-safelisted headers: how long it is throttled for, and the bookmark. */
-export const CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy", BOOKMARK_HEADER];
+/** What a browser script may read besides CORS-safelisted headers: how long it is throttled for, the bookmark, the request id. */
+export const CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy", BOOKMARK_HEADER, REQUEST_ID_HEADER];
 /** Seconds a browser may reuse a preflight answer (Chromium caps it at 7200). */
 export const CORS_MAX_AGE = 7200;
 
