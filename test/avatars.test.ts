@@ -305,7 +305,13 @@ describe("avatars: multipart uploads (a browser's FormData, DRF's ImageField)", 
   it("refuses a missing or empty field, a text field and the wrong field name with DRF's 400; changes nothing", async () => {
     const user = await registerUser();
     const { avatar } = await uploaded(user, image(SIGNATURES.png), 201);
-    for (const fields of [{}, { avatar: "text, not a file" }, { picture: new File([image(SIGNATURES.png)], "a.png") }, { avatar: new File([], "empty.png") }]) {
+    const cases: Record<string, Blob | string>[] = [
+      {},
+      { avatar: "text, not a file" },
+      { picture: new File([image(SIGNATURES.png)], "a.png") },
+      { avatar: new File([], "empty.png") },
+    ];
+    for (const fields of cases) {
       const res = await uploadForm(user, form(fields));
       expect([res.status, await res.json()], JSON.stringify(Object.keys(fields))).toEqual([400, { avatar: ["No file was submitted."] }]);
     }
