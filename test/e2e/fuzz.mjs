@@ -13,14 +13,15 @@ const RATES = JSON.stringify({
   login: "1000000/sec",
   book_create: "1000000/sec",
 });
-const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND"];
+// (TRACE and CONNECT cannot be sent by Node's fetch; PROPFIND stands for methods nobody routes.)
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND"];
 const deep = (n) => "[".repeat(n) + "]".repeat(n);
 const long = "x".repeat(70_000);
 
 /** Bodies with their media types: well-formed, malformed, wrong shapes, wrong types for every field. */
 function bodies(fields) {
   const json = (value) => ({ type: "application/json", body: JSON.stringify(value) });
-  const weird = [null, [], {}, true, -1, 1.5, 1e308, "", " ", "\u0000", "💥".repeat(50), "x".repeat(5000), "2024-02-30"];
+  const weird = [null, [], {}, true, -1, 1e308, "", "\u0000", "💥".repeat(50), "x".repeat(5000)];
   // Every field at once, with the same wrong value: each field's parser meets each kind of wrongness.
   const perField = weird.map((value) => json(Object.fromEntries(fields.map((field) => [field, value]))));
   return [
@@ -95,6 +96,7 @@ async function pool(items, size, work) {
 
 const server = await startDevServer({ vars: { DEFAULT_THROTTLE_RATES: RATES } });
 const counts = {};
+let done = 0;
 const failures = [];
 try {
   const base = server.url;
@@ -116,15 +118,20 @@ try {
   const requests = [];
   for (const path of paths(document, ids)) {
     for (const method of METHODS) {
-      const bodied = !["GET", "HEAD"].includes(method);
+      const bodied = !["GET", "HEAD", "OPTIONS"].includes(method);
       for (const tokens of identities) {
         for (const { type, body } of bodied ? bodies(FIELDS) : [{}]) {
           requests.push({ method, path, tokens, type, body, headers: {} });
         }
-        for (const headers of headerVariants(tokens)) requests.push({ method, path, tokens, headers });
+        if (method === "GET" || method === "POST" || method === "OPTIONS") {
+          for (const headers of headerVariants(tokens)) requests.push({ method, path, tokens, headers });
+        }
       }
     }
   }
+  // Requests that end the fuzzing users' own sessions go last, so that the others run authenticated.
+  const endsSessions = (r) => r.method === "DELETE" && r.path.includes("sessions");
+  requests.sort((a, b) => Number(endsSessions(a)) - Number(endsSessions(b)));
   console.log(`fuzz: ${requests.length} requests against ${base}`);
   await pool(requests, 16, async ({ method, path, tokens, type, body, headers }) => {
     const sent = { ...(type ? { "Content-Type": type } : {}), ...(tokens ? { Authorization: `Bearer ${tokens.access}` } : {}), ...headers };
@@ -137,6 +144,7 @@ try {
       status = `network error: ${e.cause?.code ?? e.message}`;
     }
     counts[status] = (counts[status] ?? 0) + 1;
+    if (++done % 10_000 === 0) console.log(`fuzz: ${done} sent`);
     if (typeof status !== "number" || status >= 500) {
       failures.push(`${status} ${method} ${path} ${JSON.stringify(sent).slice(0, 200)} ${String(body).slice(0, 100)}`);
     }
