@@ -2,7 +2,8 @@
 //   1. the production configuration, offline (scripts/deploy-checks.ts): placeholder ids, vars, origins,
 //      the key set when one is given; nothing is applied or uploaded while a problem remains
 //   2. npm run typecheck, npm test (--skip-checks leaves them out; step 1 always runs)
-//   3. wrangler d1 migrations apply DB --remote --env production, then wrangler deploy --env production
+//   3. wrangler d1 migrations apply DB --remote --env production, the username normalisation, then
+//      wrangler deploy --env production
 //      (--dry-run instead builds the Worker and uploads nothing)
 //
 //   npm run deploy [-- --skip-checks] [--dry-run] [--keys-file <path>] [--config <wrangler.toml>]
@@ -143,6 +144,12 @@ if (options["dry-run"]) {
     "npx",
     ["wrangler", "d1", "migrations", "apply", "DB", "--remote", ...wranglerFlags],
     `The Worker was not uploaded; \`npx wrangler d1 migrations list DB --remote --env ${ENV}\` shows what was applied.`,
+  );
+  // What SQL migrations cannot do: NFKC for usernames written before migration 0002.
+  run(
+    "node",
+    ["scripts/normalize-usernames.mjs", "--remote", "--env", ENV],
+    "The migrations were applied; the Worker was not uploaded.",
   );
   run("npx", ["wrangler", "deploy", ...wranglerFlags], "The migrations were applied; the Worker was not uploaded.");
 }
