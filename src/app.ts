@@ -12,10 +12,9 @@ import { type View, views } from "./lib/views";
 import { authenticate } from "./middleware/authenticate";
 import { BOOKMARK_HEADER, cors } from "./middleware/cors";
 import { AllowAny, type Permission } from "./middleware/permissions";
-import { initial } from "./middleware/permit";
+import { initial, permissionsOn } from "./middleware/permit";
 import { requestLog } from "./middleware/request-log";
 import { securityHeaders } from "./middleware/security-headers";
-import { factsOf } from "./openapi/annotations";
 import { accountRoutes } from "./routes/accounts";
 import { AVATAR_UPLOAD_PATH, avatarRoutes, avatarUploadRoutes } from "./routes/avatars";
 import { bookRoutes } from "./routes/books";
@@ -39,9 +38,8 @@ const METADATA = { renders: ["application/json"], parses: ["application/json"] }
  * view, which here are its GET route's (or, without one, its first route's).
  */
 function viewPermissions(view: View): readonly Permission[] {
-  const route = view.routes.get("GET") ?? [...view.routes.values()][0];
-  const facts = route && factsOf(findTargetHandler(route.handler));
-  return facts?.kind === "permit" ? facts.permissions : [AllowAny];
+  const routes = view.routes.get("GET") ?? [...view.routes.values()][0] ?? [];
+  return permissionsOn(routes.map((route) => findTargetHandler(route.handler))) ?? [AllowAny];
 }
 
 export function createApp() {

@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { currentKey, type KeySet, publicJwk, publishedKeys } from "../src/lib/key-set";
-import { JsonWebKeySet } from "../src/openapi/responses";
+import { jwksResponse } from "../src/schemas/jwks";
 import { generateKey, initKeySet, rotateKeys } from "../src/services/key-rotation";
 import { get, randomIp } from "./helpers";
 import { envWith, keyOf, workerWith } from "./key-sets";
@@ -31,7 +31,7 @@ describe("GET /.well-known/jwks.json", () => {
     expect(res.headers.get("Cache-Control")).toBe("public, max-age=600");
     const body = (await res.json()) as { keys: Record<string, string>[] };
     expect(Object.keys(body)).toEqual(["keys"]);
-    expect(JsonWebKeySet.parse(body)).toEqual(body);
+    expect(jwksResponse.parse(body)).toEqual(body);
     expect(body).toEqual(publishedKeys(es256));
     const expected = ["current", "next", "previous"].map((state) => keyOf(es256, state as "current"));
     expect(body.keys.map((k) => k.kid)).toEqual(expected.map((k) => k.kid));
@@ -56,7 +56,7 @@ describe("GET /.well-known/jwks.json", () => {
   it("publishes EdDSA keys as OKP, with x alone", async () => {
     const ed = await initKeySet("EdDSA");
     const body = (await (await workerWith(envWith(ed)).call("GET", PATH)).json()) as { keys: Record<string, string>[] };
-    expect(JsonWebKeySet.parse(body)).toEqual(body);
+    expect(jwksResponse.parse(body)).toEqual(body);
     expect(body.keys.map((k) => k.kid)).toEqual([currentKey(ed).kid, keyOf(ed, "next").kid]);
     for (const jwk of body.keys) {
       expect(Object.keys(jwk).sort()).toEqual(PUBLIC_MEMBERS.OKP);

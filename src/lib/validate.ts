@@ -1,9 +1,8 @@
-import { zValidator } from "@hono/zod-validator";
 import type { Context, MiddlewareHandler } from "hono";
+import type { BlankEnv } from "hono/types";
 import type { z } from "zod";
-import type { AppEnv } from "../env";
-import { describes } from "../openapi/annotations";
-import { notFound, parseError, unsupportedMediaType, validationError } from "./errors";
+import { describes } from "./route-facts";
+import { parseError, unsupportedMediaType, validationError } from "./errors";
 
 /** The largest JSON body any endpoint reads; larger bodies are refused with 413 before parsing. */
 export const JSON_BODY_LIMIT = 64 * 1024;
@@ -108,8 +107,8 @@ type Validated<Target extends string, T extends z.ZodType> = {
 /** Validates the JSON body against `schema`; handlers read the result with `c.req.valid("json")`. */
 export function validateJson<T extends z.ZodType>(
   schema: T,
-): MiddlewareHandler<AppEnv, string, Validated<"json", T>> {
-  const middleware: MiddlewareHandler<AppEnv, string, Validated<"json", T>> = async (c, next) => {
+): MiddlewareHandler<BlankEnv, string, Validated<"json", T>> {
+  const middleware: MiddlewareHandler<BlankEnv, string, Validated<"json", T>> = async (c, next) => {
     const data = await readJsonBody(c);
     const result = await schema.safeParseAsync(data);
     if (!result.success) throw drfValidationError(result.error, data);
@@ -118,20 +117,3 @@ export function validateJson<T extends z.ZodType>(
   };
   return describes(middleware, { kind: "json", schema });
 }
-
-/** Path parameters: a value of the wrong shape is DRF's bare 404, as a failed lookup would be. */
-export const validateParam = <T extends z.ZodType>(schema: T) =>
-  describes(
-    zValidator("param", schema, (result) => {
-      if (!result.success) throw notFound();
-    }),
-    { kind: "param", schema },
-  );
-
-export const validateQuery = <T extends z.ZodType>(schema: T) =>
-  describes(
-    zValidator("query", schema, (result) => {
-      if (!result.success) throw drfValidationError(result.error, result.data);
-    }),
-    { kind: "query", schema },
-  );

@@ -4,8 +4,8 @@ import type { RouterRoute } from "hono/types";
 // DRF's order for the Allow header (Django's http_method_names).
 const METHOD_ORDER = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
-/** What a view (every route registered on one path) offers: its Allow header, and its routes by method. */
-export type View = { allow: string; routes: ReadonlyMap<string, RouterRoute> };
+/** What a view (every route registered on one path) offers: its Allow header, and its handlers by method. */
+export type View = { allow: string; routes: ReadonlyMap<string, readonly RouterRoute[]> };
 
 /**
  * From the app's registered routes, a lookup of each path's view: what DRF puts in the Allow header
@@ -13,11 +13,12 @@ export type View = { allow: string; routes: ReadonlyMap<string, RouterRoute> };
  * DRF — and the routes themselves, whose middleware says what the view checks.
  */
 export function views(routes: readonly RouterRoute[]): (path: string) => View | undefined {
-  const byPath = new Map<string, Map<string, RouterRoute>>();
+  // app.routes holds one entry per handler of a route (its middleware, then the handler itself).
+  const byPath = new Map<string, Map<string, RouterRoute[]>>();
   for (const route of routes) {
     if (route.method === "ALL") continue; // middleware, not a view
-    const methods = byPath.get(route.path) ?? new Map<string, RouterRoute>();
-    if (!methods.has(route.method)) methods.set(route.method, route);
+    const methods = byPath.get(route.path) ?? new Map<string, RouterRoute[]>();
+    methods.set(route.method, [...(methods.get(route.method) ?? []), route]);
     byPath.set(route.path, methods);
   }
   const router = new TrieRouter<View>();

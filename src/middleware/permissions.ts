@@ -37,7 +37,7 @@ export const IsAuthenticatedOrReadOnly: Permission<false> = {
 };
 
 /** Whether `permission` needs a signed-in user for a request with this method. */
-export const needsUserFor = (permission: Permission, method: string) =>
+export const needsUserFor = (permission: Pick<Permission, "needsUser">, method: string) =>
   permission.needsUser === "always" || (permission.needsUser === "unsafe" && !SAFE_METHODS.has(method));
 
 /** DRF's rule: a refused anonymous request is 401 (the client should log in); a refused user is 403. */

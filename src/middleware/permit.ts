@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler, Next } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, AuthedEnv } from "../env";
 import { notAuthenticated, permissionDenied } from "../lib/errors";
-import { describes } from "../openapi/annotations";
+import { describes, factsOf } from "../lib/route-facts";
 import { isSafeMethod, needsUserFor, type Permission } from "./permissions";
 import { enforce, RequestThrottles, type ThrottleName } from "./throttle";
 
@@ -110,4 +110,14 @@ export function permit<P extends Permission[]>(
     return initial(c, permissions, options.throttles, next);
   }) as MiddlewareHandler<EnvFor<P>>;
   return describes(middleware, { kind: "permit", permissions, throttles: options.throttles });
+}
+
+/** The permissions permit() put on one of these handlers (the middleware of a route), if any. */
+export function permissionsOn(handlers: readonly unknown[]): readonly Permission[] | undefined {
+  for (const handler of handlers) {
+    const facts = factsOf(handler);
+    // permit() records its own Permission objects: they are that, not only their facts.
+    if (facts?.kind === "permit") return facts.permissions as readonly Permission[];
+  }
+  return undefined;
 }

@@ -1,17 +1,10 @@
 import type { RouterRoute } from "hono/types";
 import { findTargetHandler } from "hono/utils/handler";
 import { z } from "zod";
-import {
-  AllowAny,
-  IsAuthenticated,
-  IsAuthenticatedOrReadOnly,
-  type Permission,
-  SAFE_METHODS,
-} from "../middleware/permissions";
-import { factsOf, type RouteFacts } from "./annotations";
-import { ERROR_RESPONSES, type ErrorStatus } from "./error-responses";
+import { type ErrorStatus, factsOf, type Operation, type PermissionFacts, type RouteFacts } from "../lib/route-facts";
+import { needsUserFor } from "../middleware/permissions";
+import { ERROR_RESPONSES } from "./error-responses";
 import { type Json, SchemaComponents } from "./json-schema";
-import { type Operation, OPERATIONS } from "./operations";
 
 export type DocumentOptions = {
   title: string;
@@ -23,9 +16,6 @@ export type DocumentOptions = {
 
 /** A route as the document sees it: one method on one path, with the facts of all its middleware. */
 export type RouteOperation = { key: string; method: string; path: string; honoPath: string; facts: RouteFacts[] };
-
-// Permissions that never refuse an authenticated user; any other can answer 403.
-const NEVER_FORBIDS: readonly Permission[] = [AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly];
 
 /** Hono's `/api/books/:id{[0-9]+}/` as OpenAPI's `/api/books/{id}/`. */
 export const openApiPath = (honoPath: string) => honoPath.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}");
@@ -57,27 +47,12 @@ function patternSchema(pattern: string | undefined): Json {
   return pattern ? { type: "string", pattern: `^${pattern}$` } : { type: "string" };
 }
 
-function pathParameters(route: RouteOperation, schemas: SchemaComponents): Json[] {
-  const validated = route.facts.find((f) => f.kind === "param");
-  const validatedAs = (validated ? schemas.of(validated.schema, "input").properties : {}) as Record<string, Json>;
+function pathParameters(route: RouteOperation): Json[] {
   return [...route.honoPath.matchAll(/:(\w+)(?:\{([^}]*)\})?/g)].map(([, name, pattern]) => ({
     name,
     in: "path",
     required: true,
-    schema: validatedAs[name!] ?? patternSchema(pattern),
-  }));
-}
-
-function queryParameters(route: RouteOperation, schemas: SchemaComponents): Json[] {
-  const validated = route.facts.find((f) => f.kind === "query");
-  if (!validated) return [];
-  const json = schemas.of(validated.schema, "input");
-  const required = new Set((json.required ?? []) as string[]);
-  return Object.entries((json.properties ?? {}) as Record<string, Json>).map(([name, schema]) => ({
-    name,
-    in: "query",
-    required: required.has(name),
-    schema,
+    schema: patternSchema(pattern),
   }));
 }
 
@@ -97,24 +72,26 @@ function requestBody(route: RouteOperation, operation: Operation | undefined, sc
 /** What the middleware implies: who may call, and which errors validation, auth and throttles produce. */
 function derivedFacts(route: RouteOperation, options: DocumentOptions) {
   const permit = route.facts.find((f) => f.kind === "permit");
-  const permissions = permit?.permissions ?? [];
-  const needsUser = permissions.some(
-    (p) => p.authed || (p === IsAuthenticatedOrReadOnly && !SAFE_METHODS.has(route.method)),
-  );
+  const permissions: readonly PermissionFacts[] = permit?.permissions ?? [];
+  // Each permission says of itself whom it needs and whether it judges the account (403).
+  const needsUser = permissions.some((p) => needsUserFor(p, route.method));
   const authenticated = options.authenticates(route.honoPath);
   const errors = new Set<ErrorStatus>();
   if (route.facts.some((f) => f.kind === "json")) [400, 413, 415].forEach((s) => errors.add(s as ErrorStatus));
-  if (route.facts.some((f) => f.kind === "query")) errors.add(400);
   if (route.honoPath.includes(":")) errors.add(404);
   if (needsUser || authenticated) errors.add(401);
-  if (permissions.some((p) => !NEVER_FORBIDS.includes(p))) errors.add(403);
+  if (permissions.some((p) => p.allowsAccount !== undefined)) errors.add(403);
   if (permit && (permit.throttles === undefined || permit.throttles.length > 0)) errors.add(429);
   const security = needsUser ? [{ bearerAuth: [] }] : authenticated ? [{}, { bearerAuth: [] }] : [];
   return { errors, security };
 }
 
+/** What the route's describe() says of it. */
+const operationOf = (route: RouteOperation): Operation | undefined =>
+  route.facts.flatMap((f) => (f.kind === "operation" ? [f.operation] : []))[0];
+
 function operationObject(route: RouteOperation, options: DocumentOptions, schemas: SchemaComponents): Json {
-  const operation = OPERATIONS[route.key];
+  const operation = operationOf(route);
   const { errors, security } = derivedFacts(route, options);
   for (const status of operation?.errors ?? []) errors.add(status);
 
@@ -128,7 +105,7 @@ function operationObject(route: RouteOperation, options: DocumentOptions, schema
   for (const status of [...errors].sort((a, b) => a - b)) {
     responses[status] = { $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` };
   }
-  const parameters = [...pathParameters(route, schemas), ...queryParameters(route, schemas)];
+  const parameters = pathParameters(route);
   return {
     operationId: operationId(route),
     ...(operation && { tags: [operation.tag], summary: operation.summary, description: operation.description }),

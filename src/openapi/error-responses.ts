@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ErrorStatus } from "../lib/route-facts";
 import {
   notFound,
   payloadTooLarge,
@@ -24,7 +25,7 @@ export const ValidationErrors = z.record(z.string(), z.array(z.string())).meta({
 
 const header = (description: string, schema: object) => ({ description, schema });
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 413 | 415 | 429 | 503;
+export type { ErrorStatus };
 
 type ErrorResponse = {
   /** Its name under components/responses. */
@@ -55,7 +56,9 @@ export const ERROR_RESPONSES: Record<ErrorStatus, ErrorResponse> = {
   },
   403: {
     name: "PermissionDenied",
-    description: "Authenticated, but not allowed to do this.",
+    description:
+      "Authenticated, but not allowed to do this; or, for a refresh token taken from the __Host-refresh cookie, " +
+      "a request without `X-Token-Transport: cookie` or from an origin not allowed (CSRF check failed).",
     schema: [ErrorDetail],
     example: permissionDenied().body,
   },
@@ -64,6 +67,12 @@ export const ERROR_RESPONSES: Record<ErrorStatus, ErrorResponse> = {
     description: "No such object, or not one the caller may see.",
     schema: [ErrorDetail],
     example: notFound("Book").body,
+  },
+  412: {
+    name: "PreconditionFailed",
+    description: "A conditional request's precondition (If-Match, If-Unmodified-Since) failed.",
+    schema: [ErrorDetail],
+    example: { detail: "Precondition failed." },
   },
   413: {
     name: "PayloadTooLarge",

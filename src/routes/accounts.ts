@@ -6,6 +6,8 @@ import { nonFieldError, validationError } from "../lib/errors";
 import { validateJson } from "../lib/validate";
 import { AllowAny, IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
+import { created, describe, ok } from "../openapi/describe";
+import { passwordChangedResponse, registrationResponse } from "../schemas/token";
 import { deliverRefresh } from "../middleware/token-transport";
 import {
   holdersOf,
@@ -23,7 +25,7 @@ import { usernameKey } from "../services/usernames";
 
 /** Registration (the tutorial's RegisterView, answering with a token pair) and password change. */
 export const accountRoutes = new Hono<AppEnv>()
-  .post("/register/", permit([AllowAny], { primary: true }), validateJson(registerBody), async (c) => {
+  .post("/register/", describe({ tag: "accounts", summary: "Create an account", responses: created("The account and its first token pair.", registrationResponse) }), permit([AllowAny], { primary: true }), validateJson(registerBody), async (c) => {
     const { db, config } = c.var;
     const body = c.req.valid("json");
 
@@ -61,7 +63,7 @@ export const accountRoutes = new Hono<AppEnv>()
     const refresh = deliverRefresh(c, tokens.refresh, tokens.refreshClaims.exp);
     return c.json({ user: serializeNewUser(created!), ...refresh, access: tokens.access }, 201);
   })
-  .post("/password/change/", permit([IsAuthenticated], { primary: true }), validateJson(passwordChangeBody), async (c) => {
+  .post("/password/change/", describe({ tag: "accounts", summary: "Change the caller's password", description: "Ends every session of the account and answers a fresh token pair.", responses: ok("Changed; the new token pair.", passwordChangedResponse) }), permit([IsAuthenticated], { primary: true }), validateJson(passwordChangeBody), async (c) => {
     const { db, config } = c.var;
     const user = await c.var.user;
     const body = c.req.valid("json");

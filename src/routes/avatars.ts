@@ -6,7 +6,8 @@ import type { AppEnv, Database } from "../env";
 import { ApiError, notFound, payloadTooLarge, validationError } from "../lib/errors";
 import { AllowAny, IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
-import { PROFILE_MODEL, serializeProfile } from "../schemas/profiles";
+import { describe, noContent } from "../openapi/describe";
+import { PROFILE_MODEL, profileResponse, serializeProfile } from "../schemas/profiles";
 import { AVATAR_CACHE_CONTROL, discardAvatar, readAvatar, storeAvatar } from "../services/avatar-store";
 import { conditionalStatus } from "../services/conditional-request";
 import { IMAGE_EXTENSIONS, sniffImageType } from "../services/image-types";
@@ -77,6 +78,29 @@ async function uploadedBytes(req: Request): Promise<Uint8Array> {
 export const avatarUploadRoutes = new Hono<AppEnv>()
   .put(
     "/",
+    describe({
+      tag: "avatars",
+      summary: "Upload the caller's avatar",
+      description:
+        "The image (PNG, JPEG, GIF or WebP, recognised by its bytes; at most 2 MiB) as the raw body, or as the " +
+        "`avatar` field of a multipart/form-data body (a browser's FormData).",
+      requestBody: [
+        { mediaType: "image/*", schema: { type: "string", contentMediaType: "image/*" } },
+        {
+          mediaType: "multipart/form-data",
+          schema: {
+            type: "object",
+            properties: { avatar: { type: "string", contentMediaType: "image/*" } },
+            required: ["avatar"],
+          },
+        },
+      ],
+      responses: {
+        200: { description: "The profile, pointing at the new avatar.", body: profileResponse },
+        201: { description: "A new profile, created for the avatar.", body: profileResponse },
+      },
+      errors: [400, 413, 415],
+    }),
     permit([IsAuthenticated], { throttles: ["uploads"] }),
     bodyLimit({
       maxSize: AVATAR_MAX_BYTES + MULTIPART_OVERHEAD,
@@ -103,7 +127,7 @@ export const avatarUploadRoutes = new Hono<AppEnv>()
       return c.json(body, swapped.created ? 201 : 200);
     },
   )
-  .delete("/", permit([IsAuthenticated]), async (c) => {
+  .delete("/", describe({ tag: "avatars", summary: "Remove the caller's avatar", responses: noContent("Removed."), errors: [404] }), permit([IsAuthenticated]), async (c) => {
     const { db, caller } = c.var;
     // One transaction, as for the upload: the key read is the key cleared.
     const [[before]] = await db.batch([
@@ -119,7 +143,7 @@ export const avatarUploadRoutes = new Hono<AppEnv>()
  * GET /api/avatars/<key>: public, like Django's MEDIA_URL, and outside the API's throttles (browsers
  * load these by the dozen and cache them for good).
  */
-export const avatarRoutes = new Hono<AppEnv>().get("/:key", permit([AllowAny], { throttles: [] }), async (c) => {
+export const avatarRoutes = new Hono<AppEnv>().get("/:key", describe({ tag: "avatars", summary: "An avatar image (public; the URL in a profile's `avatar`)", responses: { 200: { description: "The image.", body: { mediaType: "image/*", schema: { type: "string" } } }, 304: { description: "Not modified (If-None-Match, If-Modified-Since)." } }, errors: [412] }), permit([AllowAny], { throttles: [] }), async (c) => {
   const key = c.req.param("key");
   if (!KEY_PATTERN.test(key)) throw notFound();
   const object = await readAvatar(c.env.AVATARS, key);

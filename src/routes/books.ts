@@ -14,7 +14,16 @@ import {
   IsOwnerOrReadOnly,
 } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
-import { type BookInput, bookBody, bookPatch, bookValues, ISBN_TAKEN, serializeBook } from "../schemas/books";
+import { created, describe, listOf, noContent, ok } from "../openapi/describe";
+import {
+  type BookInput,
+  bookBody,
+  bookPatch,
+  bookResponse,
+  bookValues,
+  ISBN_TAKEN,
+  serializeBook,
+} from "../schemas/books";
 import { lookupId } from "../schemas/fields";
 
 type BookRow = { book: Book; ownerUsername: string };
@@ -68,12 +77,27 @@ async function updateBook(db: Database, found: BookRow, input: BookInput) {
 
 /** The tutorial's BookViewSet: anyone reads, signed-in users create, only the owner changes or deletes. */
 export const bookRoutes = new Hono<AppEnv>()
-  .get("/", permit([IsAuthenticatedOrReadOnly]), async (c) => {
-    const rows = await listBooks.all(c.var.db);
-    return c.json(rows.map((r) => serializeBook(r.book, r.ownerUsername)));
-  })
+  .get(
+    "/",
+    describe({ tag: "books", summary: "Every book", responses: ok("The books, newest first.", listOf(bookResponse)) }),
+    permit([IsAuthenticatedOrReadOnly]),
+    async (c) => {
+      const rows = await listBooks.all(c.var.db);
+      return c.json(rows.map((r) => serializeBook(r.book, r.ownerUsername)));
+    },
+  )
   // The tutorial's BookCreateThrottle (5/day per user) replaces the default throttles for create.
-  .post("/", permit([IsAuthenticated], { throttles: ["book_create"] }), validateJson(bookBody), async (c) => {
+  .post(
+    "/",
+    describe({
+      tag: "books",
+      summary: "Add a book",
+      description: "At most 5 books per user per day (the `book_create` throttle).",
+      responses: created("The new book, owned by the caller.", bookResponse),
+    }),
+    permit([IsAuthenticated], { throttles: ["book_create"] }),
+    validateJson(bookBody),
+    async (c) => {
     const { db, caller } = c.var;
     const input = c.req.valid("json");
     const [book] = await uniqueIsbn(
@@ -83,18 +107,47 @@ export const bookRoutes = new Hono<AppEnv>()
         .returning(),
     );
     return c.json(serializeBook(book!, (await c.var.user).username), 201);
-  })
-  .get("/:id{[0-9]+}/", permit([IsAuthenticatedOrReadOnly]), bookObject, (c) =>
+    },
+  )
+  .get(
+    "/:id{[0-9]+}/",
+    describe({ tag: "books", summary: "One book", responses: ok("The book.", bookResponse) }),
+    permit([IsAuthenticatedOrReadOnly]),
+    bookObject,
+    (c) =>
     c.json(serializeBook(c.var.found.book, c.var.found.ownerUsername)),
   )
-  .put("/:id{[0-9]+}/", permit([IsAuthenticatedOrReadOnly]), bookObject, validateJson(bookBody), async (c) =>
+  .put(
+    "/:id{[0-9]+}/",
+    describe({ tag: "books", summary: "Replace a book (its owner)", responses: ok("The changed book.", bookResponse), errors: [403] }),
+    permit([IsAuthenticatedOrReadOnly]),
+    bookObject,
+    validateJson(bookBody),
+    async (c) =>
     c.json(await updateBook(c.var.db, c.var.found, c.req.valid("json"))),
   )
-  .patch("/:id{[0-9]+}/", permit([IsAuthenticatedOrReadOnly]), bookObject, validateJson(bookPatch), async (c) =>
+  .patch(
+    "/:id{[0-9]+}/",
+    describe({
+      tag: "books",
+      summary: "Change some fields of a book (its owner)",
+      responses: ok("The changed book.", bookResponse),
+      errors: [403],
+    }),
+    permit([IsAuthenticatedOrReadOnly]),
+    bookObject,
+    validateJson(bookPatch),
+    async (c) =>
     c.json(await updateBook(c.var.db, c.var.found, c.req.valid("json"))),
   )
-  .delete("/:id{[0-9]+}/", permit([IsAuthenticatedOrReadOnly]), bookObject, async (c) => {
+  .delete(
+    "/:id{[0-9]+}/",
+    describe({ tag: "books", summary: "Delete a book (its owner)", responses: noContent("Deleted."), errors: [403] }),
+    permit([IsAuthenticatedOrReadOnly]),
+    bookObject,
+    async (c) => {
     const [deleted] = await c.var.db.delete(books).where(ownBook(c.var.found)).returning({ id: books.id });
     if (!deleted) throw notFound("Book");
-    return c.body(null, 204);
-  });
+      return c.body(null, 204);
+    },
+  );

@@ -8,12 +8,14 @@ import { nonFieldError, notFound } from "../lib/errors";
 import { validateJson } from "../lib/validate";
 import { IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
+import { created, describe, listOf, noContent, ok } from "../openapi/describe";
 import { lookupId } from "../schemas/fields";
 import {
   PROFILE_MODEL,
   type ProfileInput,
   type ProfileOwner,
   profileBody,
+  profileResponse,
   profileValues,
   serializeProfile,
 } from "../schemas/profiles";
@@ -90,11 +92,11 @@ async function updateProfile(c: Ctx & { var: { found: ProfileRow } }, input: Pro
 /** One profile per user, visible and writable by that user alone. */
 export const profileRoutes = new Hono<AppEnv>()
   // The list holds the caller's profile, or nothing yet.
-  .get("/", permit([IsAuthenticated]), async (c) => {
+  .get("/", describe({ tag: "profiles", summary: "The caller's profile, as a list", responses: ok("Empty until the caller creates a profile.", listOf(profileResponse)) }), permit([IsAuthenticated]), async (c) => {
     const rows = await withOwner(c.var.db, mine(c.var.caller.userId));
     return c.json(rows.map((row) => render(c, row)));
   })
-  .post("/", permit([IsAuthenticated]), validateJson(profileBody), async (c) => {
+  .post("/", describe({ tag: "profiles", summary: "Create the caller's profile (one per user)", responses: created("The new profile.", profileResponse) }), permit([IsAuthenticated]), validateJson(profileBody), async (c) => {
     const { db, caller } = c.var;
     try {
       const [profile] = await db
@@ -108,19 +110,19 @@ export const profileRoutes = new Hono<AppEnv>()
       throw e;
     }
   })
-  .get("/me/", permit([IsAuthenticated]), ownProfile, (c) => c.json(render(c, c.var.found)))
-  .patch("/me/", permit([IsAuthenticated]), ownProfile, validateJson(profileBody), async (c) =>
+  .get("/me/", describe({ tag: "profiles", summary: "The caller's profile", responses: ok("The profile.", profileResponse), errors: [404] }), permit([IsAuthenticated]), ownProfile, (c) => c.json(render(c, c.var.found)))
+  .patch("/me/", describe({ tag: "profiles", summary: "Change the caller's profile", responses: ok("The changed profile.", profileResponse), errors: [404] }), permit([IsAuthenticated]), ownProfile, validateJson(profileBody), async (c) =>
     c.json(await updateProfile(c, c.req.valid("json"))),
   )
-  .get("/:id{[0-9]+}/", permit([IsAuthenticated]), ownProfile, (c) => c.json(render(c, c.var.found)))
+  .get("/:id{[0-9]+}/", describe({ tag: "profiles", summary: "The caller's profile, by id", responses: ok("The profile.", profileResponse) }), permit([IsAuthenticated]), ownProfile, (c) => c.json(render(c, c.var.found)))
   // Every profile field is optional (blank=True), so a full update takes the same body as a partial one.
-  .put("/:id{[0-9]+}/", permit([IsAuthenticated]), ownProfile, validateJson(profileBody), async (c) =>
+  .put("/:id{[0-9]+}/", describe({ tag: "profiles", summary: "Change the caller's profile, by id", responses: ok("The changed profile.", profileResponse) }), permit([IsAuthenticated]), ownProfile, validateJson(profileBody), async (c) =>
     c.json(await updateProfile(c, c.req.valid("json"))),
   )
-  .patch("/:id{[0-9]+}/", permit([IsAuthenticated]), ownProfile, validateJson(profileBody), async (c) =>
+  .patch("/:id{[0-9]+}/", describe({ tag: "profiles", summary: "Change the caller's profile, by id", responses: ok("The changed profile.", profileResponse) }), permit([IsAuthenticated]), ownProfile, validateJson(profileBody), async (c) =>
     c.json(await updateProfile(c, c.req.valid("json"))),
   )
-  .delete("/:id{[0-9]+}/", permit([IsAuthenticated]), ownProfile, async (c) => {
+  .delete("/:id{[0-9]+}/", describe({ tag: "profiles", summary: "Delete the caller's profile and its avatar", responses: noContent("Deleted.") }), permit([IsAuthenticated]), ownProfile, async (c) => {
     const { db, caller, found } = c.var;
     const [deleted] = await db
       .delete(profiles)

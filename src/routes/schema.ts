@@ -4,6 +4,7 @@ import { version } from "../../package.json";
 import type { AppEnv } from "../env";
 import { AllowAny } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
+import { describe, ok } from "../openapi/describe";
 import { type DocumentOptions, openApiDocument } from "../openapi/document";
 
 // Swagger UI is served by the Worker's own static assets (public/api/docs/assets/: the initializer,
@@ -50,9 +51,9 @@ Every response carries \`Allow\`; a method a path does not support is 405.`;
 export function schemaRoutes(routes: () => readonly RouterRoute[], authenticates: DocumentOptions["authenticates"]) {
   let document: object | undefined;
   return new Hono<AppEnv>()
-    .get("/schema/", permit([AllowAny]), (c) => {
+    .get("/schema/", describe({ tag: "schema", summary: "This OpenAPI 3.1 document", responses: ok("The document.", { mediaType: "application/json", schema: { type: "object" } }) }), permit([AllowAny]), (c) => {
       document ??= openApiDocument(routes(), { title: "edge-drf-api", version, description, authenticates });
       return c.json(document);
     })
-    .get("/docs/", permit([AllowAny]), (c) => c.html(DOCS_PAGE, 200, { "Content-Security-Policy": DOCS_CSP }));
+    .get("/docs/", describe({ tag: "schema", summary: "Interactive documentation (Swagger UI)", responses: ok("An HTML page.", { mediaType: "text/html", schema: { type: "string" } }) }), permit([AllowAny]), (c) => c.html(DOCS_PAGE, 200, { "Content-Security-Policy": DOCS_CSP }));
 }

@@ -8,8 +8,9 @@ import { notFound } from "../lib/errors";
 import { validateJson } from "../lib/validate";
 import { IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
+import { created, describe, listOf, noContent, ok } from "../openapi/describe";
 import { lookupId } from "../schemas/fields";
-import { serializeTask, type TaskInput, taskBody, taskPatch } from "../schemas/tasks";
+import { serializeTask, type TaskInput, taskBody, taskPatch, taskResponse } from "../schemas/tasks";
 
 type TaskRow = { task: Task; ownerUsername: string };
 type TaskEnv = { Bindings: Env; Variables: AuthedEnv["Variables"] & { found: TaskRow } };
@@ -72,8 +73,8 @@ async function updateTask(db: Database, { task: { id, ownerId }, ownerUsername }
 
 /** The tutorial's TaskViewSet: private to its owner; DELETE moves a task to the trash. */
 export const taskRoutes = new Hono<AppEnv>()
-  .get("/", permit([IsAuthenticated]), async (c) => c.json(await listOwnTasks(c.var.db, c.var.caller.userId, false)))
-  .post("/", permit([IsAuthenticated]), validateJson(taskBody), async (c) => {
+  .get("/", describe({ tag: "tasks", summary: "The caller's tasks", responses: ok("Newest first.", listOf(taskResponse)) }), permit([IsAuthenticated]), async (c) => c.json(await listOwnTasks(c.var.db, c.var.caller.userId, false)))
+  .post("/", describe({ tag: "tasks", summary: "Add a task", responses: created("The new task.", taskResponse) }), permit([IsAuthenticated]), validateJson(taskBody), async (c) => {
     const { db, caller } = c.var;
     const [task] = await db
       .insert(tasks)
@@ -81,20 +82,20 @@ export const taskRoutes = new Hono<AppEnv>()
       .returning();
     return c.json(serializeTask(task!, (await c.var.user).username), 201);
   })
-  .get("/trash/", permit([IsAuthenticated]), async (c) =>
+  .get("/trash/", describe({ tag: "tasks", summary: "The caller's deleted tasks", responses: ok("Newest first.", listOf(taskResponse)) }), permit([IsAuthenticated]), async (c) =>
     c.json(await listOwnTasks(c.var.db, c.var.caller.userId, true)),
   )
-  .get("/:id{[0-9]+}/", permit([IsAuthenticated]), taskObject, (c) =>
+  .get("/:id{[0-9]+}/", describe({ tag: "tasks", summary: "One of the caller's tasks", responses: ok("The task.", taskResponse) }), permit([IsAuthenticated]), taskObject, (c) =>
     c.json(serializeTask(c.var.found.task, c.var.found.ownerUsername)),
   )
-  .put("/:id{[0-9]+}/", permit([IsAuthenticated]), taskObject, validateJson(taskBody), async (c) =>
+  .put("/:id{[0-9]+}/", describe({ tag: "tasks", summary: "Replace a task", responses: ok("The changed task.", taskResponse) }), permit([IsAuthenticated]), taskObject, validateJson(taskBody), async (c) =>
     c.json(await updateTask(c.var.db, c.var.found, c.req.valid("json"))),
   )
-  .patch("/:id{[0-9]+}/", permit([IsAuthenticated]), taskObject, validateJson(taskPatch), async (c) =>
+  .patch("/:id{[0-9]+}/", describe({ tag: "tasks", summary: "Change some fields of a task", responses: ok("The changed task.", taskResponse) }), permit([IsAuthenticated]), taskObject, validateJson(taskPatch), async (c) =>
     c.json(await updateTask(c.var.db, c.var.found, c.req.valid("json"))),
   )
   // Soft delete: one conditional UPDATE, so a task already in the trash (or not the caller's) is 404.
-  .delete("/:id{[0-9]+}/", permit([IsAuthenticated]), async (c) => {
+  .delete("/:id{[0-9]+}/", describe({ tag: "tasks", summary: "Move a task to the trash", responses: noContent("In the trash (GET /api/tasks/trash/).") }), permit([IsAuthenticated]), async (c) => {
     const [task] = await c.var.db
       .update(tasks)
       .set({ deletedAt: new Date() })
@@ -104,7 +105,7 @@ export const taskRoutes = new Hono<AppEnv>()
     return c.body(null, 204);
   })
   // Restoring a live task changes nothing and answers it as it is (idempotent, like DRF's all_objects lookup).
-  .post("/:id{[0-9]+}/restore/", permit([IsAuthenticated]), async (c) => {
+  .post("/:id{[0-9]+}/restore/", describe({ tag: "tasks", summary: "Take a task out of the trash", responses: ok("The task, live again.", taskResponse) }), permit([IsAuthenticated]), async (c) => {
     const { db, caller } = c.var;
     const id = taskId(c.req.param("id"));
     const [restored] = await db

@@ -7,8 +7,9 @@ import { notFound, permissionDenied, validationError } from "../lib/errors";
 import { validateJson } from "../lib/validate";
 import { IsAdminUser, IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
+import { describe, listOf, noContent, ok } from "../openapi/describe";
 import { lookupId } from "../schemas/fields";
-import { adminUserPatch, serializeUser, uniqueAccount } from "../schemas/users";
+import { adminUserPatch, serializeUser, uniqueAccount, userResponse } from "../schemas/users";
 import { clearLoginFailures } from "../services/login-throttle";
 import { revokeAllSessions } from "../services/refresh-tokens";
 import { usernameKey } from "../services/usernames";
@@ -42,27 +43,27 @@ const LAST_SUPERUSER = "This would leave no active superuser: make another accou
 
 /** The caller's own account, and account administration for staff (DRF's IsAdminUser: is_staff). */
 export const userRoutes = new Hono<AppEnv>()
-  .get("/me/", permit([IsAuthenticated]), async (c) => c.json(serializeUser(await c.var.user)))
-  .get("/", permit([IsAdminUser]), async (c) => {
+  .get("/me/", describe({ tag: "users", summary: "The caller's account", responses: ok("The account.", userResponse) }), permit([IsAuthenticated]), async (c) => c.json(serializeUser(await c.var.user)))
+  .get("/", describe({ tag: "users", summary: "Every account (staff)", responses: ok("The accounts.", listOf(userResponse)) }), permit([IsAdminUser]), async (c) => {
     const rows = await c.var.db.select().from(users).orderBy(desc(users.dateJoined), desc(users.id));
     return c.json(rows.map(serializeUser));
   })
-  .get("/:id{[0-9]+}/", permit([IsAdminUser]), accountObject, (c) => c.json(serializeUser(c.var.account)))
+  .get("/:id{[0-9]+}/", describe({ tag: "users", summary: "One account (staff)", responses: ok("The account.", userResponse) }), permit([IsAdminUser]), accountObject, (c) => c.json(serializeUser(c.var.account)))
   // Ends every session of the account: its refresh and access tokens are refused from the next request.
-  .delete("/:id{[0-9]+}/sessions/", permit([IsAdminUser], { primary: true }), accountObject, async (c) => {
+  .delete("/:id{[0-9]+}/sessions/", describe({ tag: "users", summary: "End every session of an account (staff)", description: "Only a superuser may do it for a superuser.", responses: noContent("Ended."), errors: [403] }), permit([IsAdminUser], { primary: true }), accountObject, async (c) => {
     checkSuperuserBoundary(await c.var.user, c.var.account, {});
     await revokeAllSessions(c.var.db, c.var.account.id);
     return c.body(null, 204);
   })
   // An account locked out by guesses from unknown clients: its failed logins are forgotten. Staff who
   // are not superusers cannot do it for a superuser (they could otherwise keep guessing its password).
-  .delete("/:id{[0-9]+}/login-failures/", permit([IsAdminUser], { primary: true }), accountObject, async (c) => {
+  .delete("/:id{[0-9]+}/login-failures/", describe({ tag: "users", summary: "Forget an account's failed logins from unknown clients (staff)", description: "Lifts a lockout of the `login` throttle. Known devices keep their own counts. Only a superuser may do it for a superuser.", responses: noContent("Forgotten."), errors: [403, 503] }), permit([IsAdminUser], { primary: true }), accountObject, async (c) => {
     checkSuperuserBoundary(await c.var.user, c.var.account, {});
     await clearLoginFailures(c.env, c.var.account.usernameKey);
     return c.body(null, 204);
   })
   // A deactivated user's next request fails authentication (401 user_inactive): the flag is read on every request.
-  .patch("/:id{[0-9]+}/", permit([IsAdminUser], { primary: true }), accountObject, validateJson(adminUserPatch), async (c) => {
+  .patch("/:id{[0-9]+}/", describe({ tag: "users", summary: "Change an account: names, email, is_active, is_staff (staff)", responses: ok("The changed account.", userResponse) }), permit([IsAdminUser], { primary: true }), accountObject, validateJson(adminUserPatch), async (c) => {
     const { account } = c.var;
     const input = c.req.valid("json");
     const changes = {

@@ -1,7 +1,7 @@
 import { createInsertSchema } from "drizzle-zod";
 import { z } from "zod";
 import { type Book, books } from "../db/schema";
-import { charField, dateField } from "./fields";
+import { charField, dateField, dateTime, responseId } from "./fields";
 
 const columns = createInsertSchema(books).shape;
 
@@ -46,7 +46,23 @@ export const bookValues = <T extends BookInput>(
   description: input.description,
 });
 
-export const serializeBook = (book: Book, ownerUsername: string) => ({
+/** A book as responses show it: the shape serializeBook must produce, and the document's "Book". */
+export const bookResponse = z
+  .object({
+    id: responseId,
+    title: z.string(),
+    author: z.string(),
+    published_date: z.iso.date(),
+    isbn: z.string().nullable(),
+    description: z.string(),
+    owner: responseId,
+    owner_username: z.string(),
+    created_at: dateTime,
+    updated_at: dateTime,
+  })
+  .meta({ id: "Book" });
+
+export const serializeBook = (book: Book, ownerUsername: string): z.output<typeof bookResponse> => ({
   id: book.id,
   title: book.title,
   author: book.author,

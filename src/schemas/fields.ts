@@ -2,6 +2,10 @@ import { z } from "zod";
 
 // DRF serializer field types whose parsing differs from plain zod, shared by the resource schemas.
 
+/** How responses write a row's id, and a moment (ISO 8601 in UTC, as toISOString() writes it). */
+export const responseId = z.number().int().positive();
+export const dateTime = z.iso.datetime();
+
 /** URL ids: the route pattern admits only digits; anything past a safe integer matches no row. */
 const idParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 

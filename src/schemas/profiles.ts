@@ -1,7 +1,7 @@
 import { createInsertSchema } from "drizzle-zod";
 import { z } from "zod";
 import { type Profile, profiles, type User } from "../db/schema";
-import { charField } from "./fields";
+import { charField, dateTime, responseId } from "./fields";
 import { email } from "./users";
 
 const columns = createInsertSchema(profiles).shape;
@@ -50,8 +50,27 @@ export const avatarUrl = (key: string | null, requestUrl: string) =>
 /** The account fields a profile shows. */
 export type ProfileOwner = Pick<User, "username" | "email">;
 
+/** A profile as responses show it: the shape serializeProfile must produce, and the document's "Profile". */
+export const profileResponse = z
+  .object({
+    id: responseId,
+    username: z.string(),
+    email: z.string(),
+    bio: z.string(),
+    phone_number: z.string(),
+    avatar: z.url().nullable().meta({ description: "Absolute URL of the avatar image (GET /api/avatars/{key})." }),
+    website: z.string(),
+    created_at: dateTime,
+    updated_at: dateTime,
+  })
+  .meta({ id: "Profile" });
+
 /** username and email are read-only, from the account the profile belongs to. */
-export const serializeProfile = (profile: Profile, owner: ProfileOwner, requestUrl: string) => ({
+export const serializeProfile = (
+  profile: Profile,
+  owner: ProfileOwner,
+  requestUrl: string,
+): z.output<typeof profileResponse> => ({
   id: profile.id,
   username: owner.username,
   email: owner.email,

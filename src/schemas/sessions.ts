@@ -1,10 +1,22 @@
+import { z } from "zod";
 import type { TokenFamily } from "../db/schema";
+import { dateTime } from "./fields";
 
 /** A login session as its user sees it (GET /api/sessions/): never a token or a jti. */
-export const serializeSession = (session: TokenFamily, currentId: string) => ({
+export const sessionResponse = z
+  .object({
+    id: z.string(),
+    created_at: dateTime,
+    last_used_at: dateTime.meta({ description: "The session's last refresh (its creation if none)." }),
+    expires_at: dateTime.meta({ description: "Its absolute end: refreshing never extends it." }),
+    user_agent: z.string().meta({ description: "The client's User-Agent at login, truncated." }),
+    current: z.boolean().meta({ description: "Whether this is the session of the calling token." }),
+  })
+  .meta({ id: "Session" });
+
+export const serializeSession = (session: TokenFamily, currentId: string): z.output<typeof sessionResponse> => ({
   id: session.id,
   created_at: session.createdAt.toISOString(),
-  /** The last refresh: the last time the session was used to get a new access token. */
   last_used_at: (session.rotatedAt ?? session.createdAt).toISOString(),
   expires_at: session.expiresAt.toISOString(),
   user_agent: session.userAgent,

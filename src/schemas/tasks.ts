@@ -1,7 +1,7 @@
 import { createInsertSchema } from "drizzle-zod";
 import { z } from "zod";
 import { type Task, tasks } from "../db/schema";
-import { booleanField, charField } from "./fields";
+import { booleanField, charField, dateTime, responseId } from "./fields";
 
 const columns = createInsertSchema(tasks).shape;
 
@@ -20,7 +20,21 @@ export const taskPatch = taskBody.partial();
 
 export type TaskInput = z.infer<typeof taskPatch>;
 
-export const serializeTask = (task: Task, ownerUsername: string) => ({
+/** A task as responses show it: the shape serializeTask must produce, and the document's "Task". */
+export const taskResponse = z
+  .object({
+    id: responseId,
+    title: z.string(),
+    desc: z.string().nullable(),
+    completed: z.boolean(),
+    owner: responseId,
+    owner_username: z.string(),
+    created_at: dateTime,
+    updated_at: dateTime,
+  })
+  .meta({ id: "Task" });
+
+export const serializeTask = (task: Task, ownerUsername: string): z.output<typeof taskResponse> => ({
   id: task.id,
   title: task.title,
   desc: task.desc,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { password } from "./users";
+import { newUserResponse, password } from "./users";
 
 // simplejwt's serializers: plain CharFields, so "" is "This field may not be blank.".
 const token = z.string().min(1);
@@ -22,3 +22,22 @@ export const obtainBody = z
 /** In cookie mode (X-Token-Transport: cookie) the refresh token may come as the __Host-refresh cookie instead. */
 export const refreshBody = z.object({ refresh: token.optional() });
 export const verifyBody = z.object({ token });
+
+/** A refresh token in a response: absent in cookie mode, where it is the HttpOnly __Host-refresh cookie. */
+const refresh = z
+  .string()
+  .optional()
+  .meta({ description: "Absent in cookie mode: then it is the HttpOnly `__Host-refresh` cookie." });
+
+export const tokenPairResponse = z.object({ refresh, access: z.string() }).meta({ id: "TokenPair" });
+
+/** simplejwt's verify and blacklist views answer `{}`. */
+export const emptyResponse = z.object({}).meta({ id: "Empty" });
+
+export const registrationResponse = z
+  .object({ user: newUserResponse, refresh, access: z.string() })
+  .meta({ id: "Registration" });
+
+export const passwordChangedResponse = z
+  .object({ detail: z.string(), refresh, access: z.string() })
+  .meta({ id: "PasswordChanged" });

@@ -6,7 +6,7 @@ import { isUniqueViolation } from "../lib/db-errors";
 import { validationError } from "../lib/errors";
 import { MAX_PASSWORD_LENGTH } from "../services/password-policy";
 import { normalizeUsername } from "../services/usernames";
-import { booleanField } from "./fields";
+import { booleanField, dateTime, responseId } from "./fields";
 
 const columns = createInsertSchema(users).shape;
 
@@ -39,7 +39,22 @@ export const registerBody = z.object({
 });
 
 /** The account as its owner (GET /api/users/me/) and staff see it: everything but the hash. */
-export const serializeUser = (user: User) => ({
+export const userResponse = z
+  .object({
+    id: responseId,
+    username: z.string(),
+    email: z.string(),
+    first_name: z.string(),
+    last_name: z.string(),
+    is_staff: z.boolean(),
+    is_active: z.boolean(),
+    is_superuser: z.boolean(),
+    date_joined: dateTime,
+    last_login: dateTime.nullable(),
+  })
+  .meta({ id: "User" });
+
+export const serializeUser = (user: User): z.output<typeof userResponse> => ({
   id: user.id,
   username: user.username,
   email: user.email,
@@ -68,7 +83,11 @@ export const adminUserPatch = z
   .partial();
 
 /** The `user` object of the registration response. */
-export const serializeNewUser = (user: User) => ({
+export const newUserResponse = userResponse
+  .pick({ username: true, email: true, first_name: true, last_name: true })
+  .meta({ id: "NewUser" });
+
+export const serializeNewUser = (user: User): z.output<typeof newUserResponse> => ({
   username: user.username,
   email: user.email,
   first_name: user.firstName,

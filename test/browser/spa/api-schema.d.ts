@@ -721,7 +721,7 @@ export interface components {
                 "application/json": components["schemas"]["AuthenticationError"];
             };
         };
-        /** @description Authenticated, but not allowed to do this. */
+        /** @description Authenticated, but not allowed to do this; or, for a refresh token taken from the __Host-refresh cookie, a request without `X-Token-Transport: cookie` or from an origin not allowed (CSRF check failed). */
         PermissionDenied: {
             headers: {
                 [name: string]: unknown;
@@ -744,6 +744,20 @@ export interface components {
                 /**
                  * @example {
                  *       "detail": "No Book matches the given query."
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorDetail"];
+            };
+        };
+        /** @description A conditional request's precondition (If-Match, If-Unmodified-Since) failed. */
+        PreconditionFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": "Precondition failed."
                  *     }
                  */
                 "application/json": components["schemas"]["ErrorDetail"];
@@ -929,6 +943,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationError"];
             401: components["responses"]["NotAuthenticated"];
+            403: components["responses"]["PermissionDenied"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -991,6 +1006,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationError"];
             401: components["responses"]["NotAuthenticated"];
+            403: components["responses"]["PermissionDenied"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -2020,7 +2036,7 @@ export interface operations {
                     "image/*": string;
                 };
             };
-            /** @description Not modified (If-None-Match). */
+            /** @description Not modified (If-None-Match, If-Modified-Since). */
             304: {
                 headers: {
                     [name: string]: unknown;
@@ -2029,6 +2045,7 @@ export interface operations {
             };
             401: components["responses"]["NotAuthenticated"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
         };
     };
     getWellKnownJwksJson: {
