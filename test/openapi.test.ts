@@ -117,7 +117,7 @@ describe("GET /api/schema/", () => {
     expect(responses("put", "/api/books/{id}/")).toEqual(["200", "400", "401", "403", "404", "413", "415", "429"]);
     expect(responses("post", "/api/token/")).toEqual(["200", "400", "401", "413", "415", "429", "503"]);
     // Avatars are served outside the throttles.
-    expect(responses("get", "/api/avatars/{key}")).toEqual(["200", "304", "401", "404"]);
+    expect(responses("get", "/api/avatars/{key}")).toEqual(["200", "304", "401", "404", "412"]);
     const { ValidationError, Throttled } = document.components.responses;
     expect(ValidationError.content["application/json"].schema.oneOf).toEqual([
       { $ref: "#/components/schemas/ValidationErrors" },
