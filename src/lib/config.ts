@@ -10,7 +10,7 @@ import {
   type RouteThrottle,
   THROTTLE_SCOPES,
   type ThrottleScope,
-} from "../services/throttle-rates";
+} from "./throttle-rates";
 
 const seconds = (name: string) =>
   z.coerce

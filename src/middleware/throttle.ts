@@ -5,7 +5,7 @@ import { clientIp } from "../services/client-ip";
 import { judge, knownRefusals, refund } from "../services/limiter";
 import { longestWait, rateLimitHeaders } from "../services/rate-limit-headers";
 import type { ThrottleWindow, Verdict } from "../services/sliding-log";
-import type { RouteThrottle } from "../services/throttle-rates";
+import type { RouteThrottle } from "../lib/throttle-rates";
 
 /** A throttle a route can name in `permit(..., { throttles })`, by its DRF scope. */
 export type ThrottleName = RouteThrottle;

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { tokenFamilies, users } from "../db/schema";
-import type { Database } from "../env";
+import type { Database } from "../db/client";
 import type { Config } from "../lib/config";
 import { randomId } from "../lib/random-id";
 import { userWithSession } from "./sessions";

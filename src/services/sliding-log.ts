@@ -1,4 +1,4 @@
-import type { Rate } from "./throttle-rates";
+import type { Rate } from "../lib/throttle-rates";
 
 // DRF's SimpleRateThrottle algorithm as pure arithmetic, so the Durable Object only stores and
 // counts timestamps and the maths can be tested on its own.

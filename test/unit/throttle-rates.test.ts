@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ConfigurationError, loadConfig } from "../../src/lib/config";
-import { parseRate, RateSyntaxError } from "../../src/services/throttle-rates";
+import { parseRate, RateSyntaxError } from "../../src/lib/throttle-rates";
 
 describe("parseRate (DRF's parse_rate)", () => {
   it.each([
