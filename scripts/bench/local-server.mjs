@@ -47,14 +47,11 @@ const freePort = () =>
     server.on("error", reject);
   });
 
-/**
- * A signing secret for the app as it is configured today (JWT_SECRET) and as src/lib/key-set.ts
- * expects it (JWT_SIGNING_KEYS, one current HS256 key): each version ignores the other's var.
- */
+/** A signing key set for the run (JWT_SIGNING_KEYS, one current HS256 key), as src/lib/key-set.ts reads it. */
 function signingSecrets() {
   const secret = randomBytes(32);
   const key = { kid: "bench", alg: "HS256", kty: "oct", k: secret.toString("base64url"), state: "current", use: "sig" };
-  return { JWT_SECRET: secret.toString("hex"), JWT_SIGNING_KEYS: JSON.stringify({ keys: [key] }) };
+  return { JWT_SIGNING_KEYS: JSON.stringify({ keys: [key] }) };
 }
 
 /**

@@ -37,6 +37,10 @@ export function preparedQuery<Q extends { getQuery(): { sql: string; params: unk
   const rows = (db: Database, values: Record<string, unknown>) => db.$client.rows(statement(db, values), columns());
   const first = (rows: unknown[][]) => (rows[0] === undefined ? undefined : template().mapGetResult(rows[0])) as Row<Q>;
   return {
+    /** The SQL text (placeholders as `?`, in the order the values are bound). */
+    get sql() {
+      return template().getQuery().sql;
+    },
     all: async (db: Database, values: Record<string, unknown> = {}): Promise<Rows<Q>> =>
       template().mapAllResult(await rows(db, values)) as Rows<Q>,
     get: async (db: Database, values: Record<string, unknown> = {}): Promise<Row<Q>> => first(await rows(db, values)),

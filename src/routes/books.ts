@@ -33,7 +33,7 @@ const withOwner = (db: Database) =>
   db.select({ book: books, ownerUsername: users.username }).from(books).innerJoin(users, eq(users.id, books.ownerId));
 
 // The public catalogue is the hottest read: its query is prepared once, not built per request.
-const listBooks = preparedQuery((db: Database) => withOwner(db).orderBy(desc(books.createdAt), desc(books.id)).prepare());
+export const listBooks = preparedQuery((db: Database) => withOwner(db).orderBy(desc(books.createdAt), desc(books.id)).prepare());
 const oneBook = preparedQuery((db: Database) => withOwner(db).where(eq(books.id, sql.placeholder("id"))).prepare());
 
 /**

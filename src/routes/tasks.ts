@@ -46,7 +46,7 @@ const listQuery = (deleted: boolean) =>
       .orderBy(desc(tasks.createdAt), desc(tasks.id))
       .prepare(),
   );
-const LIST_QUERIES = { live: listQuery(false), trash: listQuery(true) };
+export const LIST_QUERIES = { live: listQuery(false), trash: listQuery(true) };
 const oneTask = preparedQuery((db: Database) =>
   withOwner(db).where(ownTask(sql.placeholder("ownerId"), sql.placeholder("id"))).prepare(),
 );

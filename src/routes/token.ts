@@ -13,7 +13,7 @@ import { emptyResponse, obtainBody, refreshBody, tokenPairResponse, verifyBody }
 import { DEVICE_LIFETIME, issueDeviceToken, knownDevice } from "../services/devices";
 import { LoginThrottle } from "../services/login-throttle";
 import { burnOneDerivation, verifyPassword } from "../services/passwords";
-import { insertSession, newSession, sessionTokens } from "../services/sessions";
+import { insertSession, newSession, recordLogin, sessionTokens } from "../services/sessions";
 import {
   blacklistInKv,
   isRevoked,
@@ -115,7 +115,7 @@ export const tokenRoutes = new Hono<AppEnv>()
     const [, , tokens, device] = await Promise.all([
       throttle.forgive(),
       db.batch([
-        db.update(users).set({ lastLogin: session.createdAt }).where(eq(users.id, user.id)),
+        recordLogin(db, user.id, session.createdAt),
         insertSession(db, session, user.id),
       ]),
       sessionTokens(config, user.id, session),

@@ -56,6 +56,10 @@ export const insertSession = (db: Database, session: NewSession, userId: number 
     userAgent: session.userAgent,
   });
 
+/** simplejwt's UPDATE_LAST_LOGIN, unexecuted: a login batches it with the session it starts. */
+export const recordLogin = (db: Database, userId: number, at: Date) =>
+  db.update(users).set({ lastLogin: at }).where(eq(users.id, userId));
+
 /** The session's first refresh token and an access token minted from it. */
 export const sessionTokens = (config: Config, userId: number, session: NewSession) =>
   issueTokenPair(config, userId, session, session.jti);

@@ -2,7 +2,7 @@
 // `x-bench-throttle` swaps the throttle rates ("off": every scope off, the unthrottled baseline;
 // "tight": one request a day, so every later one is refused with 429), and `x-bench-model` gives the
 // bindings production's distances (latency-model.ts).
-import { THROTTLE_SCOPES } from "../../../src/services/throttle-rates";
+import { THROTTLE_SCOPES } from "../../../src/lib/throttle-rates";
 import { type LatencyModel, modelledBindings, parseModel } from "./latency-model";
 
 export const THROTTLE_HEADER = "x-bench-throttle";

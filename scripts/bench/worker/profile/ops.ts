@@ -1,11 +1,18 @@
 // The components `npm run bench -- --profile` times inside the Worker: /__bench/profile/:op?n=N runs
 // one of them N times in one request.
+import { database } from "../../../../src/db/client";
+import { RequestD1 } from "../../../../src/db/request-d1";
 import { loadConfig } from "../../../../src/lib/config";
+import { listBooks } from "../../../../src/routes/books";
+import { LIST_QUERIES } from "../../../../src/routes/tasks";
 import { serializeBook } from "../../../../src/schemas/books";
 import { hashPassword } from "../../../../src/services/passwords";
+import { recordLogin, userWithSession } from "../../../../src/services/sessions";
 import { decodeToken, issueTokenPair, type TokenClaims } from "../../../../src/services/tokens";
 import type { BenchRoutes } from "../entry";
-import { authQuery, BOOKS_SQL, booksQuery, db, lastLoginUpdate, TASKS_SQL, tasksQuery } from "./app-query-copies";
+
+// The app's own queries, run as a read runs them: on a D1 session that may use any instance.
+const db = (env: Env) => database(new RequestD1(env.DB, "first-unconstrained"));
 
 /** What every op may use: the env and the caller's access token, decoded outside the timed loop. */
 type OpInput = { env: Env; token: string; claims: TokenClaims | null };
@@ -18,6 +25,7 @@ const each =
     work(input);
 
 const userIdOf = (claims: TokenClaims | null) => Number(claims?.user_id);
+const ids = (claims: TokenClaims | null) => ({ userId: userIdOf(claims), familyId: claims?.fam ?? "" });
 
 // Each op is one component of a request: the same call, or a query of the same shape, as the app's.
 // The *-raw and *-batch ops measure alternatives (no query builder; two queries in one round trip).
@@ -30,21 +38,28 @@ const OPS: Record<string, Op> = {
   ),
   pbkdf2: each(() => hashPassword("bench-password-profile")),
   "d1-ping": each(({ env }) => env.DB.prepare("SELECT 1").first()),
-  "d1-auth": each(({ env, claims }) => authQuery(env, claims).get()),
-  "d1-tasks": each(({ env, claims }) => tasksQuery(env, claims)),
-  "d1-tasks-raw": each(({ env, claims }) => env.DB.prepare(TASKS_SQL).bind(userIdOf(claims)).all()),
-  "d1-auth-tasks-batch": each(({ env, claims }) =>
-    db(env).batch([authQuery(env, claims), tasksQuery(env, claims)]),
-  ),
-  "d1-books": each(({ env }) => booksQuery(env)),
-  "d1-books-raw": each(({ env }) => env.DB.prepare(BOOKS_SQL).all()),
+  "d1-auth": each(({ env, claims }) => userWithSession.get(db(env), ids(claims))),
+  "d1-tasks": each(({ env, claims }) => LIST_QUERIES.live.all(db(env), { ownerId: userIdOf(claims) })),
+  "d1-tasks-raw": each(({ env, claims }) => env.DB.prepare(LIST_QUERIES.live.sql).bind(userIdOf(claims)).all()),
+  // What an authenticated GET /api/tasks/ does: the account lookup rides in the list query's batch.
+  "d1-auth-tasks-batch": each(({ env, claims }) => {
+    const session = db(env);
+    return Promise.all([
+      userWithSession.rideAlong(session, ids(claims)),
+      LIST_QUERIES.live.all(session, { ownerId: userIdOf(claims) }),
+    ]);
+  }),
+  "d1-books": each(({ env }) => listBooks.all(db(env))),
+  "d1-books-raw": each(({ env }) => env.DB.prepare(listBooks.sql).all()),
   // The list's response body from rows already fetched: serializeBook for each row, then JSON.
   "serialize-books": async ({ env }) => {
-    const rows = await booksQuery(env);
+    const rows = await listBooks.all(db(env));
     return () => JSON.stringify(rows.map((r) => serializeBook(r.book, r.ownerUsername)));
   },
-  // One single-row write, as a login's `last_login` update or a refresh's conditional UPDATE.
-  "d1-write": each(({ env, claims }) => lastLoginUpdate(env, claims)),
+  // One single-row write: a login's last_login update (a refresh's conditional UPDATE is of its kind).
+  "d1-write": each(({ env, claims }) =>
+    recordLogin(database(new RequestD1(env.DB, "first-primary")), userIdOf(claims), new Date()).run(),
+  ),
   // What a refresh leaves behind in waitUntil: the rotated jti mirrored to KV.
   "kv-put": each(({ env }) => env.BLACKLIST.put(`bench-${crypto.randomUUID()}`, "{}", { expirationTtl: 60 })),
   // applyThrottles' hop for a signed-in user: one RPC carrying the user, burst and sustained windows.
