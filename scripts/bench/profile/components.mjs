@@ -5,6 +5,10 @@
 export const COMPONENTS = [
   { op: "jwt-verify", n: 200, label: "jose HS256 verify + claim checks (one access token)" },
   { op: "jwt-sign-pair", n: 100, label: "jose HS256 sign of a refresh + access pair" },
+  { op: "jwt-sign-pair-es256", n: 50, label: "the same pair signed with an ES256 key set" },
+  { op: "jwt-sign-pair-eddsa", n: 50, label: "the same pair signed with an EdDSA key set" },
+  { op: "jwt-verify-es256", n: 100, label: "verify + claim checks, ES256" },
+  { op: "jwt-verify-eddsa", n: 100, label: "verify + claim checks, EdDSA" },
   { op: "pbkdf2", n: 4, label: "PBKDF2-SHA256, 100,000 iterations" },
   { op: "do-hit", n: 50, label: "RateLimiter Durable Object hop (3 windows, SQLite log)" },
   { op: "d1-ping", n: 50, label: "D1 round trip (SELECT 1)" },
@@ -24,7 +28,8 @@ export const COMPONENTS = [
  * zod, serialisation) is what the ceiling route pays plus the unexplained remainder.
  */
 export const BREAKDOWN = {
-  "tasks-one": ["jwt-verify", "d1-auth", "do-hit", "d1-tasks"],
+  // The account lookup rides in the task query's batch (one D1 round trip for both).
+  "tasks-one": ["jwt-verify", "d1-auth-tasks-batch", "do-hit"],
   "books-anon": ["do-hit", "d1-books", "serialize-books"],
   // Default throttles (by address), the login throttle, the user row, PBKDF2, the attempt given back,
   // then the session batch (last_login + new family) and the new pair.

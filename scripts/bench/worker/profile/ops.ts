@@ -6,6 +6,7 @@ import { loadConfig } from "../../../../src/lib/config";
 import { listBooks } from "../../../../src/routes/books";
 import { LIST_QUERIES } from "../../../../src/routes/tasks";
 import { serializeBook } from "../../../../src/schemas/books";
+import { initKeySet } from "../../../../src/services/key-rotation";
 import { hashPassword } from "../../../../src/services/passwords";
 import { recordLogin, userWithSession } from "../../../../src/services/sessions";
 import { decodeToken, issueTokenPair, type TokenClaims } from "../../../../src/services/tokens";
@@ -25,6 +26,31 @@ const each =
     work(input);
 
 const userIdOf = (claims: TokenClaims | null) => Number(claims?.user_id);
+
+type Algorithm = "ES256" | "EdDSA";
+/** The env with a fresh key set of `alg` (generated once, untimed): what JWT_ALGORITHM = alg deploys. */
+const envs = new Map<Algorithm, Env>();
+async function envSigningWith(env: Env, alg: Algorithm): Promise<Env> {
+  let swapped = envs.get(alg);
+  if (!swapped) {
+    const keys = JSON.stringify(await initKeySet(alg));
+    swapped = { ...env, JWT_ALGORITHM: alg, JWT_SIGNING_KEYS: keys } as unknown as Env;
+    envs.set(alg, swapped);
+  }
+  return swapped;
+}
+const pair = (env: Env) =>
+  issueTokenPair(loadConfig(env), 1, { id: "bench-family", expiresAt: new Date(Date.now() + 86_400_000) });
+/** Signing a pair, or verifying its access token, with a key set of `alg`: the cost of each algorithm. */
+const signWith = (alg: Algorithm): Op => async ({ env }) => {
+  const signing = await envSigningWith(env, alg);
+  return () => pair(signing);
+};
+const verifyWith = (alg: Algorithm): Op => async ({ env }) => {
+  const signing = await envSigningWith(env, alg);
+  const { access } = await pair(signing);
+  return () => decodeToken(loadConfig(signing), access, "access");
+};
 const ids = (claims: TokenClaims | null) => ({ userId: userIdOf(claims), familyId: claims?.fam ?? "" });
 
 // Each op is one component of a request: the same call, or a query of the same shape, as the app's.
@@ -36,6 +62,10 @@ const OPS: Record<string, Op> = {
   "jwt-sign-pair": each(({ env }) =>
     issueTokenPair(loadConfig(env), 1, { id: "bench-family", expiresAt: new Date(Date.now() + 86_400_000) }),
   ),
+  "jwt-sign-pair-es256": signWith("ES256"),
+  "jwt-sign-pair-eddsa": signWith("EdDSA"),
+  "jwt-verify-es256": verifyWith("ES256"),
+  "jwt-verify-eddsa": verifyWith("EdDSA"),
   pbkdf2: each(() => hashPassword("bench-password-profile")),
   "d1-ping": each(({ env }) => env.DB.prepare("SELECT 1").first()),
   "d1-auth": each(({ env, claims }) => userWithSession.get(db(env), ids(claims))),
