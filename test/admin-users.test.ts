@@ -13,7 +13,7 @@ import {
   UNAUTHENTICATED,
   unique,
 } from "./helpers";
-import { authenticationFailures, type Case, permissionMatrix, refusedFor, type World } from "./permission-matrix";
+import { authenticationFailures, type Case, permissionMatrix, refusedFor, type World } from "./helpers/permission-matrix";
 
 type UserJson = Record<string, unknown> & { id: number };
 

@@ -1,8 +1,10 @@
 import { env } from "cloudflare:workers";
 import { SignJWT } from "jose";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { call, claimsOf, get, registerUser, setActive, UNAUTHENTICATED, unique } from "./helpers";
-import { b64url, keyOf, signWith as signWithKey, testKeySet } from "./key-sets";
+import { freezeClock } from "./helpers/clock";
+import { keyOf, signWith as signWithKey, testKeySet } from "./helpers/key-sets";
+import { b64url } from "./helpers/tokens";
 
 const me = (authorization?: string) =>
   call("GET", "/api/users/me/", undefined, { headers: authorization ? { Authorization: authorization } : {} });
@@ -21,10 +23,6 @@ async function expectInvalidToken(res: Response, message: string) {
     messages: [{ token_class: "AccessToken", token_type: "access", message }],
   });
 }
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 describe("Bearer authentication", () => {
   it("authenticates a valid access token", async () => {
@@ -110,8 +108,7 @@ describe("Bearer authentication", () => {
 
   it("refuses an expired access token, even on an endpoint that allows anyone", async () => {
     const user = await registerUser();
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(Date.now() + 3600 * 1000);
+    freezeClock().advance(3600 * 1000);
     await expectInvalidToken(await me(`Bearer ${user.access}`), "Token is expired");
     const register = await call("POST", "/api/register/", { username: unique() }, { token: user.access });
     await expectInvalidToken(register, "Token is expired");

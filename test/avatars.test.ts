@@ -1,6 +1,6 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, get, post, randomIp, registerUser, type TestUser, UNAUTHENTICATED } from "./helpers";
+import { call, get, post, registerUser, type TestUser, UNAUTHENTICATED } from "./helpers";
 
 // The upload endpoint carries the `uploads` throttle (20/day per user): no user here uploads more
 // than a handful of times.
@@ -216,11 +216,7 @@ describe("avatars: what is refused", () => {
         else controller.close();
       },
     });
-    const res = await exports.default.fetch("http://api.test" + UPLOAD, {
-      method: "PUT",
-      headers: { Authorization: `Bearer ${user.access}`, "CF-Connecting-IP": randomIp() },
-      body,
-    });
+    const res = await call("PUT", UPLOAD, body, { token: user.access });
     expect(res.status).toBe(413);
     expect(await avatarKeyOf(user.id)).toBeUndefined();
   });
@@ -282,12 +278,7 @@ describe("avatars: multipart uploads (a browser's FormData, DRF's ImageField)", 
     for (const [name, value] of Object.entries(fields)) body.append(name, value);
     return body;
   };
-  const uploadForm = (user: TestUser, body: FormData) =>
-    exports.default.fetch(`http://api.test${UPLOAD}`, {
-      method: "PUT",
-      headers: { Authorization: `Bearer ${user.access}`, "CF-Connecting-IP": randomIp() },
-      body,
-    });
+  const uploadForm = (user: TestUser, body: FormData) => call("PUT", UPLOAD, body, { token: user.access });
 
   it("takes the image from the avatar field, sniffed by its bytes like a raw upload", async () => {
     const user = await registerUser();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, FORBIDDEN, get, post, registerUser, rowOf, type TestUser, UNAUTHENTICATED, unique } from "./helpers";
-import { authenticationFailures, type Case, permissionMatrix, type World } from "./permission-matrix";
+import { authenticationFailures, type Case, permissionMatrix, type World } from "./helpers/permission-matrix";
 
 // Book creation is limited to 5 per user per day (BookCreateThrottle): no test creates more than
 // 5 books (or attempts) with one user.

@@ -1,9 +1,8 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../src/index";
 import { explainsMisconfiguration } from "../src/lib/config";
-import { captureLog } from "./log-lines";
+import { call, type CallOptions, type ReplacedBindings } from "./helpers";
+import { captureLog } from "./helpers/log-lines";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -11,13 +10,9 @@ afterEach(() => {
 
 const GENERIC = { detail: "The server is misconfigured." };
 
-/** The Worker as the runtime calls it, at `url`, with `vars` replacing wrangler.toml's. */
-async function callWorker(vars: Record<string, unknown>, url = "http://localhost:8787/api/books/", init: RequestInit = {}) {
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(url, init), { ...env, ...vars } as Env, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
+/** The Worker at `url` (a local development server's unless told), with `vars` replacing wrangler.toml's; no Cloudflare in front. */
+const callWorker = (vars: ReplacedBindings, url = "http://localhost:8787/api/books/", method = "GET", options: CallOptions = {}) =>
+  call(method, url, undefined, { ...options, ip: null, bindings: vars });
 
 const BROKEN = { ACCESS_TOKEN_LIFETIME: "an hour" };
 const REASON = "ACCESS_TOKEN_LIFETIME must be a number of seconds";
@@ -46,8 +41,7 @@ describe("a misconfiguration in local development (ENVIRONMENT = \"development\"
     expect(detail).toContain(REASON);
     expect(detail).toContain('DEFAULT_THROTTLE_RATES.burst: "60/fortnight" has no period');
 
-    const preflight = await callWorker({ CORS_ALLOWED_ORIGINS: "https://app.example.com/" }, "http://127.0.0.1:8787/api/books/", {
-      method: "OPTIONS",
+    const preflight = await callWorker({ CORS_ALLOWED_ORIGINS: "https://app.example.com/" }, "http://127.0.0.1:8787/api/books/", "OPTIONS", {
       headers: { Origin: "https://app.example.com", "Access-Control-Request-Method": "GET" },
     });
     expect(preflight.status).toBe(500);

@@ -1,7 +1,6 @@
-import { exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { recordingD1 } from "./d1-recorder";
 import { call, get, randomIp, registerUser } from "./helpers";
+import { recordingD1 } from "./helpers/d1-recorder";
 
 describe("DRF's API root", () => {
   it("maps each resource to the absolute URL of its list", async () => {
@@ -30,11 +29,7 @@ describe("APPEND_SLASH", () => {
       ["HEAD", "/api/tasks", "/api/tasks/"],
       ["GET", "/api/token/refresh", "/api/token/refresh/"],
     ] as const) {
-      const res = await exports.default.fetch(`http://api.test${path}`, {
-        method,
-        headers: { Authorization: `Bearer ${user.access}` },
-        redirect: "manual",
-      });
+      const res = await call(method, path, undefined, { token: user.access, redirect: "manual" });
       expect([res.status, res.headers.get("Location")], `${method} ${path}`).toEqual([301, location]);
     }
   });

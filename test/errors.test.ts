@@ -1,4 +1,3 @@
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, countRows, post, unique } from "./helpers";
 
@@ -83,11 +82,7 @@ describe("DRF's error shapes", () => {
         else controller.close();
       },
     });
-    const chunked = await exports.default.fetch("http://api.test/api/register/", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body,
-    });
+    const chunked = await call("POST", "/api/register/", body, { headers: { "Content-Type": "application/json" } });
     expect(chunked.status).toBe(413);
   });
 

@@ -2,9 +2,9 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RateLimiter } from "../src/durable-objects/rate-limiter";
 import { LIMITER_TIMEOUT_MS } from "../src/services/limiter";
-import { type Fault, recordingD1 } from "./d1-recorder";
 import { call, type CallOptions, countRows, get, post, randomIp, registerUser, rowOf, STRONG_PASSWORD, unique } from "./helpers";
-import { loggedErrorMessages } from "./log-lines";
+import { type Fault, recordingD1 } from "./helpers/d1-recorder";
+import { loggedErrorMessages } from "./helpers/log-lines";
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -1,6 +1,5 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { recordingD1 } from "./d1-recorder";
 import {
   call,
   type CallOptions,
@@ -13,7 +12,8 @@ import {
   setActive,
   type TestUser,
 } from "./helpers";
-import { loggedHits } from "./throttle-helpers";
+import { recordingD1 } from "./helpers/d1-recorder";
+import { loggedHits } from "./helpers/throttle";
 
 const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
 
@@ -276,7 +276,7 @@ describe("refusals cost nothing", () => {
 
   it("once every throttle of a request is full, further requests touch neither D1 nor the limiter", async () => {
     const user = await registerUser();
-    const tight = rates({ user: "2/day", burst: "2/day", sustained: "2/day" }) as unknown as Partial<Env>;
+    const tight = rates({ user: "2/day", burst: "2/day", sustained: "2/day" });
     const send = (method = "GET") => recorded(method, "/api/tasks/", undefined, { token: user.access, bindings: tight });
     expect((await send()).status).toBe(200);
     expect((await send()).status).toBe(200);
@@ -296,7 +296,7 @@ describe("refusals cost nothing", () => {
 
   it("the same for an anonymous client, and for writes", async () => {
     const ip = randomIp();
-    const tight = rates({ anon: "1/day", user: "1/day" }) as unknown as Partial<Env>;
+    const tight = rates({ anon: "1/day", user: "1/day" });
     expect((await recorded("GET", "/api/books/", undefined, { ip, bindings: tight })).status).toBe(200);
     const limiter = vi.spyOn(env.RATE_LIMITER, "get");
     d1.clear();
@@ -310,7 +310,7 @@ describe("refusals cost nothing", () => {
 
   it("while another throttle still counts the request (DRF counts refused requests in those), only the limiter is asked", async () => {
     const ip = randomIp();
-    const bindings = rates({ anon: "2/hour" }) as unknown as Partial<Env>;
+    const bindings = rates({ anon: "2/hour" });
     const send = () => recorded("GET", "/api/books/", undefined, { ip, bindings });
     expect([(await send()).status, (await send()).status]).toEqual([200, 200]);
     d1.clear();
@@ -324,7 +324,7 @@ describe("refusals cost nothing", () => {
 
   it("a write refused by its throttle writes nothing and reads nothing", async () => {
     const user = await registerUser();
-    const bindings = rates({ book_create: "1/day" }) as unknown as Partial<Env>;
+    const bindings = rates({ book_create: "1/day" });
     const book = { title: "B", author: "A", published_date: "2020-01-01" };
     expect((await recorded("POST", "/api/books/", book, { token: user.access, bindings })).status).toBe(201);
     d1.clear();

@@ -1,10 +1,7 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { createApp } from "../src/app";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { JSON_BODY_LIMIT } from "../src/lib/validate";
 import { call, get, login, post, randomIp, registerUser, unique } from "./helpers";
-import { logLines } from "./log-lines";
+import { logLines } from "./helpers/log-lines";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -12,15 +9,6 @@ afterEach(() => {
 
 /** The Worker's error log, kept out of the test output; errors must go there, not to the client. */
 const quietErrorLog = () => vi.spyOn(console, "error").mockImplementation(() => {});
-
-/** The Worker with some bindings replaced, called directly (as the runtime would). */
-async function callWith(bindings: Partial<Env>, path: string, init: RequestInit = {}) {
-  const ctx = createExecutionContext();
-  const request = new Request(`http://api.test${path}`, init);
-  const res = await createApp().fetch(request, { ...env, ...bindings }, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
 
 /** A D1 binding whose every query fails with the kind of message D1 gives. */
 const brokenDatabase = () => {
@@ -38,11 +26,15 @@ async function throttledLogin(): Promise<Response> {
   return post("/api/token/", { username, password: "wrong" }, { ip: randomIp() });
 }
 
+/** What the tests read of a response; its body read once, so that every test may read it. */
+type Answer = { status: number; headers: Headers; body: string };
+const answer = async (res: Response): Promise<Answer> => ({ status: res.status, headers: res.headers, body: await res.text() });
+
 /** One response of each kind the API gives, by name. */
-async function responsesOfEveryKind(): Promise<Record<string, Response>> {
+async function responsesOfEveryKind(): Promise<Record<string, Answer>> {
   const user = await registerUser();
   const task = (await (await post("/api/tasks/", { title: "t" }, { token: user.access })).json()) as { id: number };
-  return {
+  const responses: Record<string, Response> = {
     "200 list": await get("/api/books/"),
     "201 register": await post("/api/register/", {
       username: unique(),
@@ -61,22 +53,30 @@ async function responsesOfEveryKind(): Promise<Record<string, Response>> {
     "413 too large": await post("/api/register/", { username: "x".repeat(JSON_BODY_LIMIT) }),
     "415 media type": await post("/api/register/", "a=b", { headers: { "Content-Type": "text/plain" } }),
     "429 throttled": await throttledLogin(),
-    "500 server error": await callWith({ DB: brokenDatabase() }, "/api/books/"),
+    "500 server error": await get("/api/books/", { bindings: { DB: brokenDatabase() } }),
     "200 OPTIONS metadata": await call("OPTIONS", "/api/books/"),
+    "204 preflight": await call("OPTIONS", "/api/books/", undefined, {
+      headers: { Origin: "http://localhost:5173", "Access-Control-Request-Method": "POST" },
+    }),
+    "200 docs page": await get("/api/docs/"),
   };
+  return Object.fromEntries(await Promise.all(Object.entries(responses).map(async ([name, res]) => [name, await answer(res)])));
 }
 
 describe("security headers", () => {
-  it("are on every response: JSON, errors, preflights and the docs page", async () => {
-    quietErrorLog();
-    const responses = {
-      ...(await responsesOfEveryKind()),
-      "204 preflight": await call("OPTIONS", "/api/books/", undefined, {
-        headers: { Origin: "http://localhost:5173", "Access-Control-Request-Method": "POST" },
-      }),
-      "200 docs page": await get("/api/docs/"),
-    };
-    for (const [name, res] of Object.entries(responses)) {
+  // Built once for the file (only read): one registration, one task and a throttled username.
+  let everyKind: Record<string, Answer>;
+  beforeAll(async () => {
+    const errorLog = quietErrorLog();
+    try {
+      everyKind = await responsesOfEveryKind();
+    } finally {
+      errorLog.mockRestore();
+    }
+  });
+
+  it("are on every response: JSON, errors, preflights and the docs page", () => {
+    for (const [name, res] of Object.entries(everyKind)) {
       expect(res.status, name).toBe(Number(name.slice(0, 3)));
       expect(res.headers.get("X-Content-Type-Options"), name).toBe("nosniff");
       expect(res.headers.get("X-Frame-Options"), name).toBe("DENY");
@@ -89,15 +89,14 @@ describe("security headers", () => {
     }
   });
 
-  it("say application/json on every JSON body, errors included, and hold no internals", async () => {
-    quietErrorLog();
-    for (const [name, res] of Object.entries(await responsesOfEveryKind())) {
-      const body = await res.text();
+  it("say application/json on every JSON body, errors included, and hold no internals", () => {
+    const { "200 docs page": _, ...json } = everyKind;
+    for (const [name, { headers, body }] of Object.entries(json)) {
       if (name.startsWith("204")) {
         expect(body, name).toBe("");
         continue;
       }
-      expect(res.headers.get("Content-Type"), name).toBe("application/json");
+      expect(headers.get("Content-Type"), name).toBe("application/json");
       expect(() => JSON.parse(body), name).not.toThrow();
       // DRF's own parse error quotes the parser, as DRF does; everything else must be free of internals.
       if (name !== "400 parse error") expect(body, name).not.toMatch(INTERNALS);
@@ -107,7 +106,7 @@ describe("security headers", () => {
   it("leave a 500 with DRF's generic body, the error in the log only, and readable cross-origin", async () => {
     const log = quietErrorLog();
     const origin = { Origin: "http://localhost:5173" };
-    const res = await callWith({ DB: brokenDatabase() }, "/api/books/", { headers: origin });
+    const res = await get("/api/books/", { headers: origin, bindings: { DB: brokenDatabase() } });
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ detail: "A server error occurred." });
     const d1Error = expect.objectContaining({ message: expect.stringMatching(/^D1_ERROR/) });
@@ -117,7 +116,7 @@ describe("security headers", () => {
 
   it("report a missing secret as misconfiguration, without naming it", async () => {
     quietErrorLog();
-    const res = await callWith({ JWT_SIGNING_KEYS: undefined } as unknown as Partial<Env>, "/api/books/");
+    const res = await get("/api/books/", { bindings: { JWT_SIGNING_KEYS: undefined } });
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ detail: "The server is misconfigured." });
     expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");

@@ -4,7 +4,7 @@ import { currentKey, type KeySet, publicJwk, publishedKeys } from "../src/lib/ke
 import { jwksResponse } from "../src/schemas/jwks";
 import { generateKey, initKeySet, rotateKeys } from "../src/services/key-rotation";
 import { get, randomIp } from "./helpers";
-import { envWith, keyOf, workerWith } from "./key-sets";
+import { envWith, keyOf, workerWith } from "./helpers/key-sets";
 
 const PATH = "/.well-known/jwks.json";
 const PUBLIC_MEMBERS = { EC: ["alg", "crv", "kid", "kty", "use", "x", "y"], OKP: ["alg", "crv", "kid", "kty", "use", "x"] };

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { currentKey } from "../src/lib/key-set";
 import { userIdOf } from "../src/services/tokens";
 import { claimsOf, registerUser } from "./helpers";
-import { envWith, expectRefusedAccess, expectRefusedToken, resign, signWith, testKeySet, workerWith } from "./key-sets";
+import { envWith, resign, signWith, testKeySet, workerWith } from "./helpers/key-sets";
+import { expectRefusedAccess, expectRefusedToken } from "./helpers/tokens";
 
 const set = testKeySet();
 const key = currentKey(set);

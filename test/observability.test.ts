@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { call, get, post, randomIp, registerUser } from "./helpers";
-import { captureLog, type LogLine } from "./log-lines";
+import { captureLog, type LogLine } from "./helpers/log-lines";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -36,7 +36,7 @@ describe("X-Request-Id", () => {
   it("is on a success, every kind of error and a preflight", async () => {
     const ip = randomIp();
     const oneAnonymousRequest = { ...(env.DEFAULT_THROTTLE_RATES as Record<string, string | null>), anon: "1/hour" };
-    const bindings = { DEFAULT_THROTTLE_RATES: oneAnonymousRequest } as unknown as Partial<Env>;
+    const bindings = { DEFAULT_THROTTLE_RATES: oneAnonymousRequest };
     const error = captureLog("error");
     const responses: Record<string, Response> = {
       200: await get("/api/books/"),

@@ -2,7 +2,7 @@ import { Validator } from "@cfworker/json-schema";
 // The official OpenAPI 3.1 JSON Schema (spec.openapis.org), as shipped by @seriousme/openapi-schema-validator;
 // that package's own Ajv engine compiles code at run time, which workerd forbids, so this one runs it.
 import oas31 from "@seriousme/openapi-schema-validator/schemas/v3.1/schema.json";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createApp } from "../src/app";
 import { routeOperations } from "../src/openapi/document";
@@ -15,28 +15,41 @@ import { passwordChangeBody, registerBody, userResponse } from "../src/schemas/u
 import { call, get, post, registerUser, STRONG_PASSWORD, unique } from "./helpers";
 
 type Json = Record<string, any>;
-const fetchDocument = async () => (await (await get("/api/schema/")).json()) as Json;
 const routes = routeOperations(createApp().routes);
 
+/** Freezes `value` and everything in it: a fixture the tests of a file share must stay as it was served. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
 describe("GET /api/schema/", () => {
-  it("is a valid OpenAPI 3.1 document", async () => {
-    const res = await get("/api/schema/");
+  // Fetched once for the file; every test only reads it.
+  let res: Response;
+  let document: Json;
+  beforeAll(async () => {
+    res = await get("/api/schema/");
+    document = deepFreeze((await res.json()) as Json);
+  });
+
+  it("is a valid OpenAPI 3.1 document", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
-    const document = (await res.json()) as Json;
     expect(document.openapi).toBe("3.1.0");
     const result = new Validator(oas31 as object, "2020-12", false).validate(document);
     expect(result.errors).toEqual([]);
     expect(result.valid).toBe(true);
   });
 
-  it("lets the validator catch a broken document (the check above can fail)", async () => {
-    const broken = { ...(await fetchDocument()), paths: { "/api/x/": { get: { responses: { 200: {} } } } } };
+  it("lets the validator catch a broken document (the check above can fail)", () => {
+    const broken = { ...document, paths: { "/api/x/": { get: { responses: { 200: {} } } } } };
     expect(new Validator(oas31 as object, "2020-12", false).validate(broken).valid).toBe(false);
   });
 
-  it("documents every registered route, and nothing else", async () => {
-    const document = await fetchDocument();
+  it("documents every registered route, and nothing else", () => {
     const documented = Object.entries(document.paths as Json).flatMap(([path, item]) =>
       Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
     );
@@ -45,8 +58,7 @@ describe("GET /api/schema/", () => {
     expect(documented.sort()).toEqual([...registered].sort());
   });
 
-  it("has a summary and a success response for every route (each route's describe(), beside it)", async () => {
-    const document = await fetchDocument();
+  it("has a summary and a success response for every route (each route's describe(), beside it)", () => {
     const undescribed = routes.filter((r) => !r.facts.some((f) => f.kind === "operation")).map((r) => r.key);
     expect(undescribed).toEqual([]);
     for (const { method, path } of routes) {
@@ -56,8 +68,7 @@ describe("GET /api/schema/", () => {
     }
   });
 
-  it("declares every path parameter and resolves every $ref", async () => {
-    const document = await fetchDocument();
+  it("declares every path parameter and resolves every $ref", () => {
     for (const [path, item] of Object.entries(document.paths as Json)) {
       const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       for (const operation of Object.values(item as Json)) {
@@ -76,8 +87,7 @@ describe("GET /api/schema/", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it("takes request bodies from the zod schemas that validate them", async () => {
-    const document = await fetchDocument();
+  it("takes request bodies from the zod schemas that validate them", () => {
     const asInput = (schema: z.ZodType) => {
       const { $schema: _, ...json } = z.toJSONSchema(schema, { io: "input" });
       return json;
@@ -95,8 +105,7 @@ describe("GET /api/schema/", () => {
     expect(document.paths["/api/profiles/me/avatar/"].put.requestBody.content).toHaveProperty(["image/*"]);
   });
 
-  it("declares the Bearer scheme and who needs it", async () => {
-    const document = await fetchDocument();
+  it("declares the Bearer scheme and who needs it", () => {
     expect(document.components.securitySchemes).toEqual({
       bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
     });
@@ -109,8 +118,7 @@ describe("GET /api/schema/", () => {
     expect(security("post", "/api/token/")).toEqual([]);
   });
 
-  it("describes the error responses in DRF's shapes", async () => {
-    const document = await fetchDocument();
+  it("describes the error responses in DRF's shapes", () => {
     const responses = (method: string, path: string) => Object.keys(document.paths[path][method].responses);
     expect(responses("post", "/api/register/")).toEqual(["201", "400", "401", "413", "415", "429"]);
     expect(responses("get", "/api/users/{id}/")).toEqual(["200", "401", "403", "404", "429"]);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { recordingD1 } from "./d1-recorder";
 import { call, FORBIDDEN, get, makeStaff, post, randomIp, registerUser, UNAUTHENTICATED } from "./helpers";
-import { loggedHits, serviceLimits } from "./throttle-helpers";
+import { recordingD1 } from "./helpers/d1-recorder";
+import { loggedHits, serviceLimits } from "./helpers/throttle";
 
 afterEach(() => {
   vi.restoreAllMocks();

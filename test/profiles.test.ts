@@ -8,7 +8,7 @@ import {
   permissionMatrix,
   refusedFor,
   type World,
-} from "./permission-matrix";
+} from "./helpers/permission-matrix";
 
 type ProfileJson = Record<string, unknown> & { id: number };
 

@@ -3,11 +3,11 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { PURGE_BATCH } from "../src/services/purge";
-import { recordingD1 } from "./d1-recorder";
 import { post, registerUser, rowOf } from "./helpers";
+import { freezeClock } from "./helpers/clock";
+import { recordingD1 } from "./helpers/d1-recorder";
 
 afterEach(() => {
-  vi.useRealTimers();
   vi.restoreAllMocks();
 });
 
@@ -15,11 +15,11 @@ const DAY = 86_400_000;
 
 /** Runs the Worker's scheduled handler as the Cron Trigger would, `daysLater` days from now. */
 async function runPurge(daysLater = 0, bindings: Partial<Env> = {}) {
-  vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + daysLater * DAY });
+  const clock = freezeClock(Date.now() + daysLater * DAY);
   const log = vi.spyOn(console, "log").mockImplementation(() => {});
   const controller = createScheduledController({ cron: "17 3 * * *" });
   await worker.scheduled(controller, { ...env, ...bindings });
-  vi.useRealTimers();
+  clock.restore();
   return JSON.parse(log.mock.calls.at(-1)![0] as string) as { event: string; sessions: number; tasks: number };
 }
 

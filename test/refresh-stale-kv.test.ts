@@ -1,8 +1,6 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../src/index";
-import { claimsOf, randomIp, STRONG_PASSWORD, unique } from "./helpers";
+import { call as callWorker, claimsOf, STRONG_PASSWORD, unique } from "./helpers";
 
 /**
  * KV as another Cloudflare location sees it: a write becomes visible only 60 s after it was made
@@ -30,22 +28,11 @@ function staleKv(kv: KVNamespace): KVNamespace {
   });
 }
 
-const staleEnv = { ...env, BLACKLIST: staleKv(env.BLACKLIST) };
+const staleBlacklist = staleKv(env.BLACKLIST);
 
 /** A request to the Worker whose KV binding answers with 60-second-old data. */
-async function call(method: string, path: string, body?: unknown, token?: string): Promise<Response> {
-  const headers: Record<string, string> = { "CF-Connecting-IP": randomIp(), "Content-Type": "application/json" };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const ctx = createExecutionContext();
-  const request = new Request(`http://api.test${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const res = await worker.fetch(request, staleEnv, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
+const call = (method: string, path: string, body?: unknown, token?: string) =>
+  callWorker(method, path, body, { token, bindings: { BLACKLIST: staleBlacklist } });
 
 async function newUser() {
   const username = unique();
@@ -60,7 +47,7 @@ describe("refresh tokens with a stale KV (another location, writes 60 s behind)"
     expect((await call("POST", "/api/token/refresh/", { refresh: user.refresh })).status).toBe(200);
     const jti = claimsOf(user.refresh).jti as string;
     expect(await env.BLACKLIST.get(jti)).not.toBeNull();
-    expect(await staleEnv.BLACKLIST.get(jti)).toBeNull();
+    expect(await staleBlacklist.get(jti)).toBeNull();
   });
 
   it("still lets exactly one of 20 parallel refreshes through", async () => {

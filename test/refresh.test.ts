@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { claimsOf, get, login, post, registerUser, setActive } from "./helpers";
+import { freezeClock } from "./helpers/clock";
 
 const BLACKLISTED = { detail: "Token is blacklisted", code: "token_not_valid" };
 const refresh = (token: string) => post("/api/token/refresh/", { refresh: token });
@@ -13,15 +14,6 @@ async function rotate(token: string): Promise<{ access: string; refresh: string 
   expect(res.status, await res.clone().text()).toBe(200);
   return res.json();
 }
-
-const travel = (ms: number) => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(Date.now() + ms);
-};
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 describe("POST /api/token/refresh/ (simplejwt parity)", () => {
   it("rotates: answers a new access and refresh token in the same session", async () => {
@@ -56,7 +48,7 @@ describe("POST /api/token/refresh/ (simplejwt parity)", () => {
 
   it("refuses an expired refresh token with 'Token is expired'", async () => {
     const user = await registerUser();
-    travel(86_400 * 1000);
+    freezeClock().advance(86_400 * 1000);
     const res = await refresh(user.refresh);
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ detail: "Token is expired", code: "token_not_valid" });
@@ -174,7 +166,7 @@ describe("reuse detection (RFC 9700 §4.14.2)", () => {
     const rt2 = await rotate(user.refresh);
     expect((await refresh(user.refresh)).status).toBe(401);
     expect((await me(rt2.access)).status).toBe(200); // a lost race revokes nothing
-    travel(11_000);
+    freezeClock().advance(11_000);
     expect((await refresh(user.refresh)).status).toBe(401);
     expect((await refresh(rt2.refresh)).status).toBe(401); // a replay ends the session
   });
@@ -195,15 +187,16 @@ describe("absolute session lifetime", () => {
     const loginAt = claimsOf(user.refresh).iat as number;
     const sessionEnd = loginAt + 30 * 86_400;
     let token = user.refresh;
+    const clock = freezeClock();
     for (let day = 1; day <= 29; day++) {
-      travel(86_000 * 1000); // just under a day: each token is still valid when used
+      clock.advance(86_000 * 1000); // just under a day: each token is still valid when used
       token = (await rotate(token)).refresh;
       expect(claimsOf(token).exp as number).toBeLessThanOrEqual(sessionEnd);
     }
-    travel(86_000 * 1000);
+    clock.advance(86_000 * 1000);
     const last = (await rotate(token)).refresh;
     expect(claimsOf(last).exp).toBe(sessionEnd);
-    travel(86_000 * 1000);
+    clock.advance(86_000 * 1000);
     const res = await refresh(last);
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ detail: "Token is expired", code: "token_not_valid" });

@@ -2,19 +2,9 @@ import { calculateJwkThumbprint, SignJWT } from "jose";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { currentKey, type KeySet, publicJwk, type SigningAlgorithm } from "../src/lib/key-set";
 import { generateKey, initKeySet, revokeKey, rotateKeys } from "../src/services/key-rotation";
-import { claimsOf } from "./helpers";
-import { loggedErrorMessages } from "./log-lines";
-import {
-  b64url,
-  envWith,
-  expectRefusedAccess,
-  expectRefusedToken,
-  headerOf,
-  keyOf,
-  resign,
-  signWith,
-  workerWith,
-} from "./key-sets";
+import { envWith, keyOf, resign, signWith, workerWith } from "./helpers/key-sets";
+import { loggedErrorMessages } from "./helpers/log-lines";
+import { b64url, claimsOf, expectRefusedAccess, expectRefusedToken, headerOf } from "./helpers/tokens";
 
 afterEach(() => {
   vi.restoreAllMocks();

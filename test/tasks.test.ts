@@ -7,7 +7,7 @@ import {
   permissionMatrix,
   refusedFor,
   type World,
-} from "./permission-matrix";
+} from "./helpers/permission-matrix";
 
 type TaskJson = Record<string, unknown> & { id: number };
 

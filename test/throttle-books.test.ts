@@ -1,11 +1,8 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { call, get, login, post, registerUser, type TestUser } from "./helpers";
-import { freezeClock, serviceLimits, statusCounts } from "./throttle-helpers";
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+import { aYearFromNow, freezeClock } from "./helpers/clock";
+import { serviceLimits, statusCounts } from "./helpers/throttle";
 
 const HOUR = 3_600_000;
 
@@ -36,7 +33,7 @@ describe("BookCreateThrottle: 5 book creations per user per day", () => {
   });
 
   it("slides: the 6th waits for the oldest creation to age out, then one more is allowed", async () => {
-    const clock = freezeClock();
+    const clock = freezeClock(aYearFromNow());
     const user = await registerUser();
     for (let i = 0; i < 5; i++) {
       expect((await createBook(await loggedIn(user), `Hour ${i}`)).status).toBe(201);

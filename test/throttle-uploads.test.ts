@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, get, registerUser, type TestUser } from "./helpers";
-import { serviceLimits, statusCounts } from "./throttle-helpers";
+import { serviceLimits, statusCounts } from "./helpers/throttle";
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
 

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { claimsOf, post, registerUser, setActive, unique } from "./helpers";
+import { freezeClock } from "./helpers/clock";
 
 const NO_ACTIVE_ACCOUNT = { detail: "No active account found with the given credentials" };
 const obtain = (body: unknown) => post("/api/token/", body);
@@ -15,10 +16,6 @@ async function countDerivations(run: () => Promise<unknown>): Promise<number> {
     spy.mockRestore();
   }
 }
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 describe("POST /api/token/", () => {
   it("answers a token pair shaped like simplejwt's and records last_login", async () => {
@@ -127,8 +124,7 @@ describe("POST /api/token/verify/", () => {
 
   it("answers 'Token is expired' once exp has passed", async () => {
     const user = await registerUser();
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(Date.now() + 3601 * 1000);
+    freezeClock().advance(3601 * 1000);
     const res = await post("/api/token/verify/", { token: user.access });
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ detail: "Token is expired", code: "token_not_valid" });

@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 const path = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
 
 // Tests never read .dev.vars: they bring their own key set, one HS256 key (JWT_ALGORITHM's default).
-// Tests of other sets and algorithms call the Worker with replaced bindings (test/key-sets.ts).
+// Tests of other sets and algorithms call the Worker with replaced bindings (test/helpers/key-sets.ts).
 const TEST_SIGNING_KEYS = JSON.stringify({
   keys: [
     {
@@ -27,7 +27,7 @@ export default defineConfig(async () => ({
     cloudflareTest({
       wrangler: { configPath: path("../wrangler.toml") },
       miniflare: {
-        // Scratch databases of the tests' own: a replica that has not caught up (test/d1-recorder.ts),
+        // Scratch databases of the tests' own: a replica that has not caught up (test/helpers/d1-recorder.ts),
         // and one for applying the migrations to data of a test's choosing (test/migrations.test.ts).
         d1Databases: { DB: "edge-drf-api", LAGGING_REPLICA: "lagging-replica", MIGRATIONS_DB: "migrations-check" },
         bindings: {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { call, countRows, makeStaff, registerUser, rowOf, type TestUser } from "./helpers";
+import { call } from "./http";
+import { countRows, rowOf } from "./rows";
+import { makeStaff, registerUser, type TestUser } from "./users";
 
 // The permission matrix of one resource: who (anonymous, the row's owner, another user, staff who
 // do not own it) may do what (DRF's six ViewSet actions), with the status and body each gets — and,

@@ -1,20 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
-import type { RateLimiter } from "../src/durable-objects/rate-limiter";
-import { rateLimiter } from "../src/services/limiter";
-
-/**
- * Freezes the Worker's clock (it runs in the test's isolate) at a moment of the test's choosing.
- * In the future of the real clock, so the limiters' cleanup alarms never fire during a test.
- */
-export function freezeClock(at = Date.now() + 365 * 86_400_000) {
-  vi.useFakeTimers({ toFake: ["Date"], now: at });
-  return {
-    now: () => Date.now(),
-    advance: (ms: number) => vi.setSystemTime(Date.now() + ms),
-  };
-}
+import type { RateLimiter } from "../../src/durable-objects/rate-limiter";
+import { rateLimiter } from "../../src/services/limiter";
 
 export type ServiceLimit = { r: number; t: number };
 
