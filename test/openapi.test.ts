@@ -14,6 +14,7 @@ import { passwordChangedResponse, registrationResponse, tokenPairResponse } from
 import { passwordChangeBody, registerBody, userResponse } from "../src/schemas/users";
 import { call, get, post, registerUser, STRONG_PASSWORD, unique } from "./helpers";
 
+// biome-ignore lint/suspicious/noExplicitAny: the document is walked by key as JSON, unchecked on purpose.
 type Json = Record<string, any>;
 const routes = routeOperations(createApp().routes);
 

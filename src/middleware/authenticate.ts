@@ -6,7 +6,7 @@ import { sessionGuard } from "../db/session-guard";
 import type { AppEnv } from "../env";
 import { authenticationFailed } from "../lib/errors";
 import { userWithSession } from "../services/sessions";
-import { decodeToken, TokenError, userIdOf } from "../services/tokens";
+import { decodeToken, type TokenClaims, TokenError, userIdOf } from "../services/tokens";
 import { isSafeMethod } from "./permissions";
 
 const invalidToken = (message: string) =>
@@ -33,7 +33,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       code: "bad_authorization_header",
     });
   }
-  let claims;
+  let claims: TokenClaims;
   try {
     claims = await decodeToken(c.var.config, parts[1]!, "access");
   } catch (e) {

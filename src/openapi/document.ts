@@ -77,7 +77,7 @@ function derivedFacts(route: RouteOperation, options: DocumentOptions) {
   const needsUser = permissions.some((p) => needsUserFor(p, route.method));
   const authenticated = options.authenticates(route.honoPath);
   const errors = new Set<ErrorStatus>();
-  if (route.facts.some((f) => f.kind === "json")) [400, 413, 415].forEach((s) => errors.add(s as ErrorStatus));
+  if (route.facts.some((f) => f.kind === "json")) for (const status of [400, 413, 415] as const) errors.add(status);
   if (route.honoPath.includes(":")) errors.add(404);
   if (needsUser || authenticated) errors.add(401);
   if (permissions.some((p) => p.allowsAccount !== undefined)) errors.add(403);

@@ -115,7 +115,7 @@ export const avatarUploadRoutes = new Hono<AppEnv>()
       const type = sniffImageType(bytes);
       if (!type) throw notAnImage();
       const key = await storeAvatar(c.env.AVATARS, bytes, type);
-      let swapped;
+      let swapped: Awaited<ReturnType<typeof swapAvatarKey>>;
       try {
         swapped = await swapAvatarKey(c.var.db, c.var.caller.userId, key);
       } catch (e) {

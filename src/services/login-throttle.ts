@@ -2,6 +2,7 @@ import type { Config } from "../lib/config";
 import { serviceUnavailable, throttled } from "../lib/errors";
 import { clearWindow, judge, knownRefusals, LimiterUnavailable, refund } from "./limiter";
 import { longestWait } from "./rate-limit-headers";
+import type { Verdict } from "./sliding-log";
 
 /** The limiter that counts failed logins into an account from clients it does not know. */
 const unknownClients = (usernameKey: string) => `login:${usernameKey}`;
@@ -47,7 +48,7 @@ export class LoginThrottle {
   async #check(): Promise<void> {
     const window = this.#window();
     if (window === null) return;
-    let verdicts;
+    let verdicts: Verdict[];
     try {
       verdicts = await judge(this.env, this.#key, [window], this.at);
     } catch (e) {

@@ -47,7 +47,11 @@ async function launchChromium() {
       "--disable-sync",
     ],
   });
-  return { context, close: async () => (await context.close(), await rm(profile, { recursive: true, force: true })) };
+  const close = async () => {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  };
+  return { context, close };
 }
 
 /**
@@ -232,7 +236,10 @@ async function docsPage(context, api) {
   // Offline: the network is the API's origin and nothing else.
   const refused = [];
   const offline = (url) => url.origin !== api;
-  await context.route(offline, (route) => (refused.push(route.request().url()), route.abort()));
+  await context.route(offline, (route) => {
+    refused.push(route.request().url());
+    return route.abort();
+  });
   const page = await context.newPage();
   const problems = [];
   page.on("console", (m) => m.type() === "error" && problems.push(m.text()));

@@ -148,11 +148,13 @@ function runSession(steps, file, { cwd, env }) {
     const lines = (pending + chunk).split("\n");
     pending = lines.pop();
     // A response body without a final newline runs into the next marked line.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: \x1e is the marker the bash session writes.
     for (const line of lines) line.split(/(?=\x1e)/).forEach(show);
   });
   return new Promise((resolve) =>
     bash.on("exit", (code, signal) => {
       clearTimeout(timer);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: \x1e is the marker the bash session writes.
       if (pending) pending.split(/(?=\x1e)/).forEach(show);
       if (code !== 0 && !result.failure) result.failure = signal ? `timed out (${signal})` : `bash exited with ${code}`;
       resolve(result);

@@ -38,5 +38,8 @@ export function breakRateLimiter() {
 }
 
 /** Tally of response statuses, e.g. { 201: 5, 429: 5 }. */
-export const statusCounts = (responses: Response[]) =>
-  responses.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+export function statusCounts(responses: Response[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const { status } of responses) counts[status] = (counts[status] ?? 0) + 1;
+  return counts;
+}
