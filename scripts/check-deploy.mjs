@@ -13,8 +13,8 @@
 // wrangler.toml is read by wrangler's own reader, so the checks see what `wrangler deploy` would.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { relative } from "node:path";
 import { register } from "node:module";
+import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -42,13 +42,17 @@ try {
     },
   }));
 } catch (e) {
-  fail(`${e.message}\nUsage: npm run deploy [-- --skip-checks] [--dry-run] [--keys-file <path>] [--config <wrangler.toml>]`);
+  fail(
+    `${e.message}\nUsage: npm run deploy [-- --skip-checks] [--dry-run] [--keys-file <path>] [--config <wrangler.toml>]`,
+  );
 }
 
 async function readWranglerConfig(env) {
   const { unstable_readConfig } = await import("wrangler");
   if (typeof unstable_readConfig !== "function") {
-    fail(`This wrangler no longer exports unstable_readConfig, which reads wrangler.toml for the checks. ${NOTHING_DONE}`);
+    fail(
+      `This wrangler no longer exports unstable_readConfig, which reads wrangler.toml for the checks. ${NOTHING_DONE}`,
+    );
   }
   try {
     return unstable_readConfig({ config: options.config, env }, { hideWarnings: true });

@@ -34,11 +34,16 @@ const layerOf = (file) => {
 function importsOf(file) {
   const text = readFileSync(file, "utf8");
   const specifiers = [...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+["'](\.[^"']+)["']/gms)].map((m) => m[1]);
-  return specifiers.map((spec) => {
-    const base = resolve(dirname(file), spec);
-    const candidates = [base, `${base}.ts`, join(base, "index.ts")];
-    return candidates.find((c) => GENERATED.has(c) || (statSync(c, { throwIfNoEntry: false })?.isFile() ?? false)) ?? `${base}.ts`;
-  }).filter((target) => target.startsWith(SRC) && !target.endsWith(".json"));
+  return specifiers
+    .map((spec) => {
+      const base = resolve(dirname(file), spec);
+      const candidates = [base, `${base}.ts`, join(base, "index.ts")];
+      return (
+        candidates.find((c) => GENERATED.has(c) || (statSync(c, { throwIfNoEntry: false })?.isFile() ?? false)) ??
+        `${base}.ts`
+      );
+    })
+    .filter((target) => target.startsWith(SRC) && !target.endsWith(".json"));
 }
 
 const graph = new Map(files(SRC).map((file) => [file, importsOf(file)]));
@@ -56,7 +61,10 @@ const state = new Map();
 function visit(file, path) {
   if (state.get(file) === "done") return;
   if (state.get(file) === "active") {
-    const cycle = path.slice(path.indexOf(file)).concat(file).map((f) => relative(SRC, f));
+    const cycle = path
+      .slice(path.indexOf(file))
+      .concat(file)
+      .map((f) => relative(SRC, f));
     problems.push(`import cycle: ${cycle.join(" → ")}`);
     return;
   }

@@ -100,7 +100,8 @@ function djangoMessage(issue) {
   const field = issue.path.join(".");
   if (issue.code === "too_small") return `Error (${field}): This field cannot be blank.`;
   if (issue.code === "too_big") return `Error (${field}): Ensure this value has at most ${issue.maximum} characters.`;
-  if (issue.code === "invalid_format" && issue.format === "email") return `Error (${field}): Enter a valid email address.`;
+  if (issue.code === "invalid_format" && issue.format === "email")
+    return `Error (${field}): Enter a valid email address.`;
   return `Error (${field}): ${issue.message}`; // the username rule carries Django's own message
 }
 
@@ -116,7 +117,8 @@ async function readAccount() {
 async function readPassword(username) {
   const fromEnv = process.env[PASSWORD_VARIABLE];
   if (fromEnv !== undefined || !interactive) {
-    if (!fromEnv) throw new CommandError(`Set ${PASSWORD_VARIABLE}, or run interactively to be asked for the password.`);
+    if (!fromEnv)
+      throw new CommandError(`Set ${PASSWORD_VARIABLE}, or run interactively to be asked for the password.`);
     const problems = passwordProblems(fromEnv, username);
     if (problems.length > 0) throw new CommandError(problems.join("\n"));
     return fromEnv;

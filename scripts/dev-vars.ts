@@ -38,6 +38,9 @@ export function writeVar(text: string, name: string, value: string): string {
 
 /** `text` without the lines that set `name`. */
 export function removeVar(text: string, name: string): string {
-  const lines = text.replace(/\r?\n$/, "").split(/\r?\n/).filter((l) => !lineOf(name).test(l));
+  const lines = text
+    .replace(/\r?\n$/, "")
+    .split(/\r?\n/)
+    .filter((l) => !lineOf(name).test(l));
   return lines.length === 0 || (lines.length === 1 && lines[0] === "") ? "" : [...lines, ""].join("\n");
 }

@@ -86,7 +86,9 @@ function storeFor({ env, file }) {
   const path = resolve(WORKING_DIRECTORY, file);
   const shown = shownPath(path);
   if (!relative(REPOSITORY, path).startsWith("..")) {
-    console.warn(`Warning: ${shown} is inside the repository; it holds private keys, keep it elsewhere (and never commit it).`);
+    console.warn(
+      `Warning: ${shown} is inside the repository; it holds private keys, keep it elsewhere (and never commit it).`,
+    );
   }
   const envFlag = env === undefined ? "" : ` --env ${env}`;
   return {
@@ -95,7 +97,9 @@ function storeFor({ env, file }) {
     read: () => readKeySetFile(path),
     write: (set) => writeKeySetFile(path, set),
     upload() {
-      console.log(`\nUpload it (the Worker picks it up at once):\n\n  npx wrangler secret put ${KEY_SET_SETTING}${envFlag} < ${shown}\n`);
+      console.log(
+        `\nUpload it (the Worker picks it up at once):\n\n  npx wrangler secret put ${KEY_SET_SETTING}${envFlag} < ${shown}\n`,
+      );
     },
     /** A var and a secret that must change together go up in one deploy; a secret put alone would come first. */
     uploadWithAlgorithm(set, algorithm) {
@@ -175,11 +179,14 @@ async function main() {
     if (command === "revoke" && kid === undefined) throw new CommandError("Usage: npm run keys -- revoke <kid>");
     const change = command === "rotate" ? await rotateKeys(old, algorithm) : await revokeKey(old, kid, algorithm);
     set = change.set;
-    for (const key of change.dropped) console.log(`Revoked ${key.kid} (${key.alg}, was ${key.state}): its tokens are refused once this set is live.`);
+    for (const key of change.dropped)
+      console.log(`Revoked ${key.kid} (${key.alg}, was ${key.state}): its tokens are refused once this set is live.`);
     if (change.promoted) console.log(`${change.promoted.kid} (${change.promoted.alg}) now signs.`);
     for (const key of change.added) console.log(`New ${key.state} key ${key.kid} (${key.alg}).`);
     if (change.unpublished && change.promoted.alg !== "HS256") {
-      console.log("The set had no next key: verifiers caching /.well-known/jwks.json (~10 min) learn the new key late.");
+      console.log(
+        "The set had no next key: verifiers caching /.well-known/jwks.json (~10 min) learn the new key late.",
+      );
     }
   } else {
     throw new CommandError(`Unknown command "${command}".\n\n${USAGE}`);
@@ -197,7 +204,11 @@ async function main() {
       console.log(`The current key signs with ${now}: set JWT_ALGORITHM = "${now}" in ${section} of wrangler.toml.`);
     }
   }
-  if (command === "rotate") await printCadence(options.env, set.keys.find((key) => key.state === "previous"));
+  if (command === "rotate")
+    await printCadence(
+      options.env,
+      set.keys.find((key) => key.state === "previous"),
+    );
 }
 
 try {

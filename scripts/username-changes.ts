@@ -10,6 +10,8 @@ export function usernameChanges(rows: readonly UserRow[]): UsernameChange[] {
   return rows.flatMap((row) => {
     const username = normalizeUsername(row.username);
     const key = usernameKey(row.username);
-    return username === row.username && key === row.username_key ? [] : [{ id: row.id, from: row.username, username, key }];
+    return username === row.username && key === row.username_key
+      ? []
+      : [{ id: row.id, from: row.username, username, key }];
   });
 }

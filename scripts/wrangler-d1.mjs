@@ -16,7 +16,11 @@ export function d1Execute(sql, { remote = false, persistTo, env, onInterrupt } =
   let output;
   try {
     // No shell: the SQL reaches wrangler as one argument, whatever it contains.
-    output = execFileSync("npx", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true" } });
+    output = execFileSync("npx", args, {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, CI: "true" },
+    });
   } catch (error) {
     if ((error.signal === "SIGINT" || error.status === 130) && onInterrupt) onInterrupt();
     const text = JSON.parse(error.stdout || "{}").error?.text ?? error.stderr ?? error.message;

@@ -4,9 +4,9 @@ import { findTargetHandler } from "hono/utils/handler";
 import { database } from "./db/client";
 import { RequestD1, sessionStart } from "./db/request-d1";
 import type { AppEnv } from "./env";
+import { slashMissing } from "./lib/append-slash";
 import { loadConfig } from "./lib/config";
 import { methodNotAllowed, notFound, payloadTooLarge, renderError } from "./lib/errors";
-import { slashMissing } from "./lib/append-slash";
 import { JSON_BODY_LIMIT } from "./lib/validate";
 import { type View, views } from "./lib/views";
 import { authenticate } from "./middleware/authenticate";
@@ -113,7 +113,10 @@ export function createApp() {
   app.route(AVATAR_UPLOAD_PATH, avatarUploadRoutes);
   app.route(AVATAR_URL_PATH, avatarRoutes);
   app.route(JWKS_PATH, jwksRoutes);
-  app.route("/api/", schemaRoutes(() => app.routes, authenticates));
+  app.route(
+    "/api/",
+    schemaRoutes(() => app.routes, authenticates),
+  );
 
   viewOf = views(app.routes);
   return app;

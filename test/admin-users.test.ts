@@ -13,13 +13,18 @@ import {
   UNAUTHENTICATED,
   unique,
 } from "./helpers";
-import { authenticationFailures, type Case, permissionMatrix, refusedFor, type World } from "./helpers/permission-matrix";
+import {
+  authenticationFailures,
+  type Case,
+  permissionMatrix,
+  refusedFor,
+  type World,
+} from "./helpers/permission-matrix";
 
 type UserJson = Record<string, unknown> & { id: number };
 
 const NOT_ALLOWED = (method: string) => ({ detail: `Method "${method}" not allowed.` });
 const NO_USER = { detail: "No User matches the given query." };
-
 
 async function staffUser(): Promise<TestUser> {
   const user = await registerUser();
@@ -27,7 +32,8 @@ async function staffUser(): Promise<TestUser> {
   return user;
 }
 
-const patch = (admin: TestUser, id: number, body: unknown) => call("PATCH", `/api/users/${id}/`, body, { token: admin.access });
+const patch = (admin: TestUser, id: number, body: unknown) =>
+  call("PATCH", `/api/users/${id}/`, body, { token: admin.access });
 
 const listsTheAccount = (body: unknown, w: World) => {
   const accounts = body as UserJson[];
@@ -121,7 +127,10 @@ describe("admin users: changes", () => {
     expect(next.status).toBe(401);
     expect(await next.json()).toEqual({ detail: "User is inactive", code: "user_inactive" });
     const relogin = await post("/api/token/", { username: target.username, password: target.password });
-    expect([relogin.status, await relogin.json()]).toEqual([401, { detail: "No active account found with the given credentials" }]);
+    expect([relogin.status, await relogin.json()]).toEqual([
+      401,
+      { detail: "No active account found with the given credentials" },
+    ]);
     const refresh = await post("/api/token/refresh/", { refresh: target.refresh });
     expect(refresh.status).toBe(401);
 
@@ -177,7 +186,11 @@ describe("admin users: changes", () => {
     ["bad email", { email: "not-an-email" }, { email: ["Enter a valid email address."] }],
     ["bad boolean", { is_active: "maybe" }, { is_active: ["Must be a valid boolean."] }],
     ["null flag", { is_staff: null }, { is_staff: ["This field may not be null."] }],
-    ["long name", { first_name: "x".repeat(151) }, { first_name: ["Ensure this field has no more than 150 characters."] }],
+    [
+      "long name",
+      { first_name: "x".repeat(151) },
+      { first_name: ["Ensure this field has no more than 150 characters."] },
+    ],
   ])("%s → 400 and nothing changes", async (_, body, errors) => {
     const [admin, target] = await Promise.all([staffUser(), registerUser()]);
     const before = await rowOf("users", target.id);

@@ -97,9 +97,12 @@ describe("Bearer authentication", () => {
     await expectInvalidToken(await me(`Bearer ${other}`), "Token is invalid");
   });
 
-  it.each(["garbage", "a.b", "a.b.c.d", `${"x".repeat(100_000)}.y.z`])("refuses the malformed token %#", async (token) => {
-    await expectInvalidToken(await me(`Bearer ${token}`), "Token is invalid");
-  });
+  it.each(["garbage", "a.b", "a.b.c.d", `${"x".repeat(100_000)}.y.z`])(
+    "refuses the malformed token %#",
+    async (token) => {
+      await expectInvalidToken(await me(`Bearer ${token}`), "Token is invalid");
+    },
+  );
 
   it("refuses a refresh token used as a Bearer token", async () => {
     const user = await registerUser();
@@ -142,7 +145,12 @@ describe("Bearer authentication", () => {
 
   it("ignores the Authorization header on the token endpoints, as simplejwt does", async () => {
     const user = await registerUser();
-    const res = await call("POST", "/api/token/verify/", { token: user.access }, { headers: { Authorization: "Bearer junk" } });
+    const res = await call(
+      "POST",
+      "/api/token/verify/",
+      { token: user.access },
+      { headers: { Authorization: "Bearer junk" } },
+    );
     expect(res.status).toBe(200);
   });
 

@@ -44,8 +44,11 @@ const keyOf = (url: string) => url.slice(url.lastIndexOf("/") + 1);
 const pathOf = (url: string) => new URL(url).pathname;
 const storedKeys = async () => (await env.AVATARS.list()).objects.map((o) => o.key).sort();
 const avatarKeyOf = async (userId: number) =>
-  (await env.DB.prepare("SELECT avatar_key FROM profiles WHERE user_id = ?").bind(userId).first<{ avatar_key: string | null }>())
-    ?.avatar_key;
+  (
+    await env.DB.prepare("SELECT avatar_key FROM profiles WHERE user_id = ?")
+      .bind(userId)
+      .first<{ avatar_key: string | null }>()
+  )?.avatar_key;
 
 describe("avatars: upload and serving", () => {
   it("round trip: the upload creates the profile, and the URL serves the same bytes with long cache headers", async () => {
@@ -172,7 +175,11 @@ describe("avatars: what is refused", () => {
   const notImages: [string, Uint8Array | string, string][] = [
     ["SVG claiming to be PNG", '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "image/png"],
     ["HTML claiming to be JPEG", "<!doctype html><script>alert(1)</script>", "image/jpeg"],
-    ["a RIFF file that is not WebP", new Uint8Array([...bytesOf("RIFF"), 0x24, 0, 0, 0, ...bytesOf("WAVEfmt ")]), "image/webp"],
+    [
+      "a RIFF file that is not WebP",
+      new Uint8Array([...bytesOf("RIFF"), 0x24, 0, 0, 0, ...bytesOf("WAVEfmt ")]),
+      "image/webp",
+    ],
     ["a truncated PNG signature", new Uint8Array(SIGNATURES.png.slice(0, 7)), "image/png"],
     ["JSON", JSON.stringify({ avatar: "x" }), "application/json"],
   ];
@@ -283,13 +290,19 @@ describe("avatars: multipart uploads (a browser's FormData, DRF's ImageField)", 
   it("takes the image from the avatar field, sniffed by its bytes like a raw upload", async () => {
     const user = await registerUser();
     const png = image(SIGNATURES.png);
-    const res = await uploadForm(user, form({ avatar: new File([png], "me.png", { type: "image/png" }), bio: "ignored" }));
+    const res = await uploadForm(
+      user,
+      form({ avatar: new File([png], "me.png", { type: "image/png" }), bio: "ignored" }),
+    );
     expect(res.status).toBe(201);
     const { avatar } = (await res.json()) as ProfileJson;
     expect(avatar).toMatch(AVATAR_URL);
     expect(new Uint8Array(await (await get(pathOf(avatar!))).arrayBuffer())).toEqual(png);
     // The name and type the browser claims change nothing: the bytes decide.
-    const jpeg = await uploadForm(user, form({ avatar: new File([image(SIGNATURES.jpeg)], "x.png", { type: "image/png" }) }));
+    const jpeg = await uploadForm(
+      user,
+      form({ avatar: new File([image(SIGNATURES.jpeg)], "x.png", { type: "image/png" }) }),
+    );
     expect(((await jpeg.json()) as ProfileJson).avatar).toMatch(/\.jpg$/);
   });
 
@@ -304,9 +317,14 @@ describe("avatars: multipart uploads (a browser's FormData, DRF's ImageField)", 
     ];
     for (const fields of cases) {
       const res = await uploadForm(user, form(fields));
-      expect([res.status, await res.json()], JSON.stringify(Object.keys(fields))).toEqual([400, { avatar: ["No file was submitted."] }]);
+      expect([res.status, await res.json()], JSON.stringify(Object.keys(fields))).toEqual([
+        400,
+        { avatar: ["No file was submitted."] },
+      ]);
     }
-    expect(((await (await get("/api/profiles/me/", { token: user.access })).json()) as ProfileJson).avatar).toBe(avatar);
+    expect(((await (await get("/api/profiles/me/", { token: user.access })).json()) as ProfileJson).avatar).toBe(
+      avatar,
+    );
   });
 
   it("answers a file that is not an image 415, one over 2 MiB 413, and a malformed body 400", async () => {
@@ -324,4 +342,3 @@ describe("avatars: multipart uploads (a browser's FormData, DRF's ImageField)", 
     expect(await avatarKeyOf(user.id)).toBeUndefined();
   });
 });
-

@@ -113,7 +113,12 @@ describe("books: representation", () => {
 
   it("read-only fields in a body are ignored, on create and on update", async () => {
     const [user, victim] = await Promise.all([registerUser(), registerUser()]);
-    const sneaky = { id: 999_999, owner: victim.id, owner_username: victim.username, created_at: "2000-01-01T00:00:00Z" };
+    const sneaky = {
+      id: 999_999,
+      owner: victim.id,
+      owner_username: victim.username,
+      created_at: "2000-01-01T00:00:00Z",
+    };
     const book = await createBook(user, sneaky);
     expect(book).toMatchObject({ owner: user.id, owner_username: user.username });
     expect(book.id).not.toBe(999_999);
@@ -153,7 +158,9 @@ describe("books: updates", () => {
   it("PUT leaves an omitted optional field as it was; PATCH changes only what it names", async () => {
     const user = await registerUser();
     const book = await createBook(user, { description: "Spice.", isbn: isbn13() });
-    const put = await call("PUT", `/api/books/${book.id}/`, validBook({ author: "F. Herbert" }), { token: user.access });
+    const put = await call("PUT", `/api/books/${book.id}/`, validBook({ author: "F. Herbert" }), {
+      token: user.access,
+    });
     expect(await put.json()).toMatchObject({ author: "F. Herbert", description: "Spice.", isbn: book.isbn });
     const patch = await call("PATCH", `/api/books/${book.id}/`, { description: "" }, { token: user.access });
     expect(await patch.json()).toMatchObject({ title: "Dune", author: "F. Herbert", description: "", isbn: book.isbn });
@@ -180,7 +187,11 @@ describe("books: validation", () => {
   const cases: [string, Record<string, unknown>, Record<string, string[]>][] = [
     ["blank title", { title: "   " }, { title: ["This field may not be blank."] }],
     ["title over 200", { title: "x".repeat(201) }, { title: ["Ensure this field has no more than 200 characters."] }],
-    ["author over 100", { author: "x".repeat(101) }, { author: ["Ensure this field has no more than 100 characters."] }],
+    [
+      "author over 100",
+      { author: "x".repeat(101) },
+      { author: ["Ensure this field has no more than 100 characters."] },
+    ],
     ["isbn over 13", { isbn: "1".repeat(14) }, { isbn: ["Ensure this field has no more than 13 characters."] }],
     ["title not a string", { title: ["Dune"] }, { title: ["Not a valid string."] }],
     ["null description", { description: null }, { description: ["This field may not be null."] }],
@@ -252,7 +263,9 @@ describe("books: unique isbn", () => {
     for (let round = 0; round < 5; round++) {
       const users = await Promise.all([registerUser(), registerUser(), registerUser(), registerUser()]);
       const isbn = isbn13();
-      const responses = await Promise.all(users.map((u) => post("/api/books/", validBook({ isbn }), { token: u.access })));
+      const responses = await Promise.all(
+        users.map((u) => post("/api/books/", validBook({ isbn }), { token: u.access })),
+      );
       const statuses = responses.map((r) => r.status).sort();
       expect(statuses).toEqual([201, 400, 400, 400]);
       for (const res of responses.filter((r) => r.status === 400)) expect(await res.json()).toEqual(taken);
@@ -280,7 +293,9 @@ describe("books: methods and media types", () => {
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
     });
     expect(form.status).toBe(415);
-    expect(await form.json()).toEqual({ detail: 'Unsupported media type "application/x-www-form-urlencoded" in request.' });
+    expect(await form.json()).toEqual({
+      detail: 'Unsupported media type "application/x-www-form-urlencoded" in request.',
+    });
     const broken = await call("POST", "/api/books/", "{", { token: user.access });
     expect(broken.status).toBe(400);
     expect(((await broken.json()) as { detail: string }).detail).toMatch(/^JSON parse error - /);

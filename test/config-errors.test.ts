@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { explainsMisconfiguration } from "../src/lib/config";
-import { call, type CallOptions, type ReplacedBindings } from "./helpers";
+import { type CallOptions, call, type ReplacedBindings } from "./helpers";
 import { captureLog } from "./helpers/log-lines";
 
 afterEach(() => {
@@ -11,13 +11,17 @@ afterEach(() => {
 const GENERIC = { detail: "The server is misconfigured." };
 
 /** The Worker at `url` (a local development server's unless told), with `vars` replacing wrangler.toml's; no Cloudflare in front. */
-const callWorker = (vars: ReplacedBindings, url = "http://localhost:8787/api/books/", method = "GET", options: CallOptions = {}) =>
-  call(method, url, undefined, { ...options, ip: null, bindings: vars });
+const callWorker = (
+  vars: ReplacedBindings,
+  url = "http://localhost:8787/api/books/",
+  method = "GET",
+  options: CallOptions = {},
+) => call(method, url, undefined, { ...options, ip: null, bindings: vars });
 
 const BROKEN = { ACCESS_TOKEN_LIFETIME: "an hour" };
 const REASON = "ACCESS_TOKEN_LIFETIME must be a number of seconds";
 
-describe("a misconfiguration in local development (ENVIRONMENT = \"development\", on localhost)", () => {
+describe('a misconfiguration in local development (ENVIRONMENT = "development", on localhost)', () => {
   it("answers 500 with the reason, and logs it", async () => {
     expect(env.ENVIRONMENT).toBe("development"); // wrangler.toml's top-level [vars], which the tests run with
     const log = captureLog("error");
@@ -41,21 +45,32 @@ describe("a misconfiguration in local development (ENVIRONMENT = \"development\"
     expect(detail).toContain(REASON);
     expect(detail).toContain('DEFAULT_THROTTLE_RATES.burst: "60/fortnight" has no period');
 
-    const preflight = await callWorker({ CORS_ALLOWED_ORIGINS: "https://app.example.com/" }, "http://127.0.0.1:8787/api/books/", "OPTIONS", {
-      headers: { Origin: "https://app.example.com", "Access-Control-Request-Method": "GET" },
-    });
+    const preflight = await callWorker(
+      { CORS_ALLOWED_ORIGINS: "https://app.example.com/" },
+      "http://127.0.0.1:8787/api/books/",
+      "OPTIONS",
+      {
+        headers: { Origin: "https://app.example.com", "Access-Control-Request-Method": "GET" },
+      },
+    );
     expect(preflight.status).toBe(500);
     expect(await preflight.json()).toEqual({
-      detail: expect.stringMatching(/^The server is misconfigured: CORS_ALLOWED_ORIGINS: "https:\/\/app.example.com\/" is not an origin/),
+      detail: expect.stringMatching(
+        /^The server is misconfigured: CORS_ALLOWED_ORIGINS: "https:\/\/app.example.com\/" is not an origin/,
+      ),
     });
   });
 
   it("says how to set a missing secret, and never shows key material", async () => {
     captureLog("error");
     const missing = await callWorker({ JWT_SIGNING_KEYS: undefined });
-    expect(((await missing.json()) as { detail: string }).detail).toMatch(/^The server is misconfigured: JWT_SIGNING_KEYS is not set .*npm run dev/);
+    expect(((await missing.json()) as { detail: string }).detail).toMatch(
+      /^The server is misconfigured: JWT_SIGNING_KEYS is not set .*npm run dev/,
+    );
     const secret = "c2VjcmV0LXRoYXQtaXMtbm90LWxvbmctZW5vdWdo";
-    const weak = JSON.stringify({ keys: [{ kid: "k1", alg: "HS256", kty: "oct", k: secret.slice(0, 8), state: "current" }] });
+    const weak = JSON.stringify({
+      keys: [{ kid: "k1", alg: "HS256", kty: "oct", k: secret.slice(0, 8), state: "current" }],
+    });
     const res = await callWorker({ JWT_SIGNING_KEYS: weak });
     const text = await res.text();
     expect(text).toContain("shorter than 32 bytes");

@@ -28,7 +28,9 @@ describe("refresh tokens in an HttpOnly cookie (X-Token-Transport: cookie)", () 
     const { body, cookie } = await cookieLogin();
     expect(Object.keys(body)).toEqual(["access"]);
     expect(claimsOf(cookie.value).token_type).toBe("refresh");
-    expect(cookie.attributes).toEqual(expect.arrayContaining(["Max-Age=86400", "Path=/", "Secure", "HttpOnly", "SameSite=Strict"]));
+    expect(cookie.attributes).toEqual(
+      expect.arrayContaining(["Max-Age=86400", "Path=/", "Secure", "HttpOnly", "SameSite=Strict"]),
+    );
     expect(cookie.attributes.some((a) => a.startsWith("Domain"))).toBe(false);
   });
 
@@ -105,7 +107,11 @@ describe("refresh tokens in an HttpOnly cookie (X-Token-Transport: cookie)", () 
     const change = await call(
       "POST",
       "/api/password/change/",
-      { old_password: STRONG_PASSWORD, new_password: "another long passphrase", new_password_confirm: "another long passphrase" },
+      {
+        old_password: STRONG_PASSWORD,
+        new_password: "another long passphrase",
+        new_password_confirm: "another long passphrase",
+      },
       { token: registered.access, headers: COOKIE_MODE },
     );
     expect(change.status).toBe(200);
@@ -115,7 +121,11 @@ describe("refresh tokens in an HttpOnly cookie (X-Token-Transport: cookie)", () 
 
   it("CORS lets allowed origins send credentials, and no other origin", async () => {
     const preflight = await call("OPTIONS", "/api/token/refresh/", undefined, {
-      headers: { Origin: SPA, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-token-transport,content-type" },
+      headers: {
+        Origin: SPA,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "x-token-transport,content-type",
+      },
     });
     expect(preflight.headers.get("Access-Control-Allow-Credentials")).toBe("true");
     expect(preflight.headers.get("Access-Control-Allow-Headers")).toContain("X-Token-Transport");

@@ -90,7 +90,9 @@ describe("CORS preflight", () => {
     expect(await res.text()).toBe("");
     expect(res.headers.get("Access-Control-Allow-Origin")).toBe(SPA);
     expect(res.headers.get("Access-Control-Allow-Methods")).toBe("GET,POST,HEAD,OPTIONS");
-    expect(res.headers.get("Access-Control-Allow-Headers")).toBe("Authorization,Content-Type,x-d1-bookmark,X-Token-Transport");
+    expect(res.headers.get("Access-Control-Allow-Headers")).toBe(
+      "Authorization,Content-Type,x-d1-bookmark,X-Token-Transport",
+    );
     expect(res.headers.get("Access-Control-Max-Age")).toBe("7200");
     expect(res.headers.get("Access-Control-Allow-Credentials")).toBe("true");
     expect(varyOf(res)).toContain("Origin");

@@ -52,7 +52,10 @@ describe("createsuperuser", () => {
     const second = await createSuperuser(username.toUpperCase());
     expect(second.rows).toEqual([]);
     expect((await createSuperuser(unique("admin"), email.toUpperCase())).rows).toEqual([]);
-    expect(await env.DB.prepare(takenSql(username.toUpperCase(), email.toUpperCase())).first()).toEqual({ username: 1, email: 1 });
+    expect(await env.DB.prepare(takenSql(username.toUpperCase(), email.toUpperCase())).first()).toEqual({
+      username: 1,
+      email: 1,
+    });
     expect(await env.DB.prepare(takenSql(unique("free"), "")).first()).toEqual({ username: 0, email: 0 });
     const row = await env.DB.prepare("SELECT password FROM users WHERE username = ?").bind(username).first();
     expect(row).toEqual({ password: first.passwordHash });

@@ -40,7 +40,12 @@ describe("DRF's error shapes", () => {
   });
 
   it("answers JSON that is not an object with a non-field error", async () => {
-    for (const [payload, type] of [["[1, 2]", "list"], ['"text"', "str"], ["3", "int"], ["null", "NoneType"]]) {
+    for (const [payload, type] of [
+      ["[1, 2]", "list"],
+      ['"text"', "str"],
+      ["3", "int"],
+      ["null", "NoneType"],
+    ]) {
       const res = await post("/api/register/", payload);
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ non_field_errors: [`Invalid data. Expected a dictionary, but got ${type}.`] });
@@ -48,19 +53,27 @@ describe("DRF's error shapes", () => {
   });
 
   it("answers a body of another media type with 415", async () => {
-    const res = await post("/api/register/", "username=x", { headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+    const res = await post("/api/register/", "username=x", {
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
     expect(res.status).toBe(415);
     expect(await res.json()).toEqual({
       detail: 'Unsupported media type "application/x-www-form-urlencoded" in request.',
     });
-    const plain = await post("/api/token/", '{"username":"a","password":"b"}', { headers: { "Content-Type": "text/plain" } });
+    const plain = await post("/api/token/", '{"username":"a","password":"b"}', {
+      headers: { "Content-Type": "text/plain" },
+    });
     expect(plain.status).toBe(415);
   });
 
   it("accepts a charset parameter on the JSON media type", async () => {
-    const res = await post("/api/token/", { username: unique(), password: "whatever it is" }, {
-      headers: { "Content-Type": "application/json; charset=utf-8" },
-    });
+    const res = await post(
+      "/api/token/",
+      { username: unique(), password: "whatever it is" },
+      {
+        headers: { "Content-Type": "application/json; charset=utf-8" },
+      },
+    );
     expect(res.status).toBe(401);
   });
 

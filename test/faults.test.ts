@@ -2,7 +2,18 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RateLimiter } from "../src/durable-objects/rate-limiter";
 import { LIMITER_TIMEOUT_MS } from "../src/services/limiter";
-import { call, type CallOptions, countRows, get, post, randomIp, registerUser, rowOf, STRONG_PASSWORD, unique } from "./helpers";
+import {
+  type CallOptions,
+  call,
+  countRows,
+  get,
+  post,
+  randomIp,
+  registerUser,
+  rowOf,
+  STRONG_PASSWORD,
+  unique,
+} from "./helpers";
 import { type Fault, recordingD1 } from "./helpers/d1-recorder";
 import { loggedErrorMessages } from "./helpers/log-lines";
 
@@ -24,9 +35,15 @@ const D1_ERRORS = [
 ];
 
 const failing = (fault: Fault) => ({ DB: recordingD1({ fault }).binding }) as Partial<Env>;
-const always = (message: string): Fault => () => new Error(message);
+const always =
+  (message: string): Fault =>
+  () =>
+    new Error(message);
 /** Fails the round trips that write (an INSERT, UPDATE or DELETE among their statements). */
-const writesFail = (message: string): Fault => (sql) => (sql.some((s) => /^\s*(insert|update|delete)/i.test(s)) ? new Error(message) : null);
+const writesFail =
+  (message: string): Fault =>
+  (sql) =>
+    sql.some((s) => /^\s*(insert|update|delete)/i.test(s)) ? new Error(message) : null;
 
 async function expectUnavailable(res: Response, body: unknown) {
   const text = await res.text();
@@ -75,7 +92,11 @@ describe("D1 unavailable", () => {
     const before = await rowOf("users", user.id);
     const res = await post(
       "/api/password/change/",
-      { old_password: user.password, new_password: "another long passphrase", new_password_confirm: "another long passphrase" },
+      {
+        old_password: user.password,
+        new_password: "another long passphrase",
+        new_password_confirm: "another long passphrase",
+      },
       { token: user.access, bindings: failing(writesFail(D1_ERRORS[1]!)) },
     );
     await expectUnavailable(res, DB_UNAVAILABLE);
@@ -88,7 +109,9 @@ describe("D1 unavailable", () => {
 /** The limiter binding replaced by one whose objects never answer, or fail at once. */
 function brokenLimiter(kind: "hang" | "fail") {
   const call = () =>
-    kind === "hang" ? new Promise<never>(() => {}) : Promise.reject(new Error("Durable Object reset because its code was updated."));
+    kind === "hang"
+      ? new Promise<never>(() => {})
+      : Promise.reject(new Error("Durable Object reset because its code was updated."));
   const stub = { hit: call, forget: call } as unknown as DurableObjectStub<RateLimiter>;
   return vi.spyOn(env.RATE_LIMITER, "get").mockReturnValue(stub);
 }
@@ -106,15 +129,18 @@ describe("rate limiter unavailable", () => {
     expect(log).toHaveBeenCalledWith(expect.stringContaining("request let through unthrottled"), expect.anything());
   });
 
-  it.each(["hang", "fail"] as const)("login fails closed (%s): 503 with Retry-After, no password checked", async (kind) => {
-    errorLog();
-    const user = await registerUser();
-    const deriveBits = vi.spyOn(crypto.subtle, "deriveBits");
-    brokenLimiter(kind);
-    const res = await post("/api/token/", { username: user.username, password: user.password }, { ip: randomIp() });
-    await expectUnavailable(res, { detail: "Login is temporarily unavailable, please try again later." });
-    expect(deriveBits).not.toHaveBeenCalled();
-  });
+  it.each(["hang", "fail"] as const)(
+    "login fails closed (%s): 503 with Retry-After, no password checked",
+    async (kind) => {
+      errorLog();
+      const user = await registerUser();
+      const deriveBits = vi.spyOn(crypto.subtle, "deriveBits");
+      brokenLimiter(kind);
+      const res = await post("/api/token/", { username: user.username, password: user.password }, { ip: randomIp() });
+      await expectUnavailable(res, { detail: "Login is temporarily unavailable, please try again later." });
+      expect(deriveBits).not.toHaveBeenCalled();
+    },
+  );
 });
 
 describe("KV unavailable", () => {

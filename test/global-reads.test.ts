@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
-  call,
   type CallOptions,
+  call,
   countRows,
   makeStaff,
   post,
@@ -51,7 +51,9 @@ describe("a D1 session per request", () => {
     expect((await sessionOf(() => recorded("GET", "/api/books/"))).start).toBe("first-unconstrained");
     expect((await sessionOf(() => recorded("GET", "/api/tasks/", undefined, auth))).start).toBe("first-unconstrained");
     expect((await sessionOf(() => recorded("HEAD", "/api/tasks/", undefined, auth))).start).toBe("first-unconstrained");
-    expect((await sessionOf(() => recorded("OPTIONS", "/api/tasks/", undefined, auth))).start).toBe("first-unconstrained");
+    expect((await sessionOf(() => recorded("OPTIONS", "/api/tasks/", undefined, auth))).start).toBe(
+      "first-unconstrained",
+    );
     const { bookmark } = await newTask(user);
     expect(bookmark).toMatch(BOOKMARK);
     const withBookmark = { ...auth, headers: { "x-d1-bookmark": bookmark! } };
@@ -67,9 +69,25 @@ describe("a D1 session per request", () => {
       ["PATCH", `/api/users/${user.id}/`, { first_name: "F" }, { token: staff.access }, 200],
       ["POST", "/api/token/", { username: user.username, password: user.password }, {}, 200],
       ["POST", "/api/token/verify/", { token: user.access }, {}, 200],
-      ["POST", "/api/register/", { username: `r${Date.now()}`, password: user.password, password_confirm: user.password }, {}, 201],
+      [
+        "POST",
+        "/api/register/",
+        { username: `r${Date.now()}`, password: user.password, password_confirm: user.password },
+        {},
+        201,
+      ],
       ["POST", "/api/token/refresh/", { refresh: user.refresh }, {}, 200],
-      ["POST", "/api/password/change/", { old_password: user.password, new_password: "a new long passphrase", new_password_confirm: "a new long passphrase" }, { token: user.access }, 200],
+      [
+        "POST",
+        "/api/password/change/",
+        {
+          old_password: user.password,
+          new_password: "a new long passphrase",
+          new_password_confirm: "a new long passphrase",
+        },
+        { token: user.access },
+        200,
+      ],
     ];
     for (const [method, path, body, options, status] of requests) {
       const headers = { "x-d1-bookmark": bookmark! };
@@ -88,7 +106,13 @@ describe("a D1 session per request", () => {
       ["POST", "/api/books/", { title: "B", author: "A", published_date: "2020-01-01" }, auth, 201],
       ["POST", "/api/profiles/", {}, auth, 201],
       ["PATCH", "/api/profiles/me/", { bio: "x" }, auth, 200],
-      ["PUT", "/api/profiles/me/avatar/", png, { ...auth, headers: { ...auth.headers, "Content-Type": "image/png" } }, 200],
+      [
+        "PUT",
+        "/api/profiles/me/avatar/",
+        png,
+        { ...auth, headers: { ...auth.headers, "Content-Type": "image/png" } },
+        200,
+      ],
     ];
     for (const [method, path, body, options, status] of writes) {
       const { start, session } = await sessionOf(() => recorded(method, path, body, options), status);
@@ -104,9 +128,17 @@ describe("a D1 session per request", () => {
 
   it("ignores a malformed bookmark: the read starts anywhere and answers as usual", async () => {
     const user = await registerUser();
-    const malformed = ["garbage", "' OR 1=1 --", "0".repeat(10_000), "00000000-00000004-00000000", "ZZZZZZZZ-00000004-00000000-00000000000000000000000000000000"];
+    const malformed = [
+      "garbage",
+      "' OR 1=1 --",
+      "0".repeat(10_000),
+      "00000000-00000004-00000000",
+      "ZZZZZZZZ-00000004-00000000-00000000000000000000000000000000",
+    ];
     for (const bookmark of malformed) {
-      const { res, start } = await sessionOf(() => recorded("GET", "/api/tasks/", undefined, { token: user.access, headers: { "x-d1-bookmark": bookmark } }));
+      const { res, start } = await sessionOf(() =>
+        recorded("GET", "/api/tasks/", undefined, { token: user.access, headers: { "x-d1-bookmark": bookmark } }),
+      );
       expect(start).toBe("first-unconstrained");
       expect(res.headers.get("x-d1-bookmark")).toMatch(BOOKMARK);
     }
@@ -115,7 +147,10 @@ describe("a D1 session per request", () => {
   it("sends the session's newest bookmark back on every response that touched D1, and none otherwise", async () => {
     const user = await registerUser();
     const { bookmark: written } = await newTask(user);
-    const read = await recorded("GET", "/api/tasks/", undefined, { token: user.access, headers: { "x-d1-bookmark": written! } });
+    const read = await recorded("GET", "/api/tasks/", undefined, {
+      token: user.access,
+      headers: { "x-d1-bookmark": written! },
+    });
     // Bookmarks compare as strings: the read's is at least as new as the write it started from.
     expect(read.headers.get("x-d1-bookmark")! >= written!).toBe(true);
 
@@ -126,7 +161,10 @@ describe("a D1 session per request", () => {
   it("read-your-writes: a bookmark from a write, sent back, gives a read that sees the write", async () => {
     const user = await registerUser();
     const { id, bookmark } = await newTask(user, "mine");
-    const list = await recorded("GET", "/api/tasks/", undefined, { token: user.access, headers: { "x-d1-bookmark": bookmark! } });
+    const list = await recorded("GET", "/api/tasks/", undefined, {
+      token: user.access,
+      headers: { "x-d1-bookmark": bookmark! },
+    });
     expect(((await list.json()) as { id: number }[]).map((t) => t.id)).toContain(id);
     expect(d1.sessions.at(-1)!.start).toBe(bookmark);
   });
@@ -155,7 +193,10 @@ describe("authentication rides along", () => {
     expect([res.status, await res.json()]).toEqual([200, []]);
     expect(lagging.sessions.map((s) => s.start)).toEqual(["first-unconstrained", "first-primary"]);
 
-    const unknown = await call("GET", "/api/tasks/", undefined, { token: (await registerUser()).access, bindings: { DB: lagging.binding } });
+    const unknown = await call("GET", "/api/tasks/", undefined, {
+      token: (await registerUser()).access,
+      bindings: { DB: lagging.binding },
+    });
     expect(unknown.status).toBe(200);
   });
 
@@ -176,13 +217,19 @@ describe("authentication rides along", () => {
     await newTask(other, "secret");
     await setActive(other.id, false);
     const inactive = await recorded("GET", "/api/tasks/", undefined, { token: other.access });
-    expect([inactive.status, await inactive.json()]).toEqual([401, { detail: "User is inactive", code: "user_inactive" }]);
+    expect([inactive.status, await inactive.json()]).toEqual([
+      401,
+      { detail: "User is inactive", code: "user_inactive" },
+    ]);
   });
 
   it("a refused request's answer keeps nothing of what the handler had answered (no data, no caching headers)", async () => {
     const user = await registerUser();
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
-    const upload = await call("PUT", "/api/profiles/me/avatar/", png, { token: user.access, headers: { "Content-Type": "image/png" } });
+    const upload = await call("PUT", "/api/profiles/me/avatar/", png, {
+      token: user.access,
+      headers: { "Content-Type": "image/png" },
+    });
     const avatar = new URL(((await upload.json()) as { avatar: string }).avatar).pathname;
     expect((await post("/api/token/blacklist/", { refresh: user.refresh })).status).toBe(200);
 
@@ -198,7 +245,10 @@ describe("authentication rides along", () => {
     const logout = await recorded("POST", "/api/token/blacklist/", { refresh: user.refresh });
     const bookmark = logout.headers.get("x-d1-bookmark");
     expect(bookmark).toMatch(BOOKMARK);
-    const next = await recorded("GET", "/api/tasks/", undefined, { token: user.access, headers: { "x-d1-bookmark": bookmark! } });
+    const next = await recorded("GET", "/api/tasks/", undefined, {
+      token: user.access,
+      headers: { "x-d1-bookmark": bookmark! },
+    });
     expect(next.status).toBe(401);
     expect(d1.sessions.at(-1)!.start).toBe(bookmark);
   });
@@ -277,7 +327,8 @@ describe("refusals cost nothing", () => {
   it("once every throttle of a request is full, further requests touch neither D1 nor the limiter", async () => {
     const user = await registerUser();
     const tight = rates({ user: "2/day", burst: "2/day", sustained: "2/day" });
-    const send = (method = "GET") => recorded(method, "/api/tasks/", undefined, { token: user.access, bindings: tight });
+    const send = (method = "GET") =>
+      recorded(method, "/api/tasks/", undefined, { token: user.access, bindings: tight });
     expect((await send()).status).toBe(200);
     expect((await send()).status).toBe(200);
 

@@ -28,7 +28,11 @@ async function throttledLogin(): Promise<Response> {
 
 /** What the tests read of a response; its body read once, so that every test may read it. */
 type Answer = { status: number; headers: Headers; body: string };
-const answer = async (res: Response): Promise<Answer> => ({ status: res.status, headers: res.headers, body: await res.text() });
+const answer = async (res: Response): Promise<Answer> => ({
+  status: res.status,
+  headers: res.headers,
+  body: await res.text(),
+});
 
 /** One response of each kind the API gives, by name. */
 async function responsesOfEveryKind(): Promise<Record<string, Answer>> {
@@ -60,7 +64,9 @@ async function responsesOfEveryKind(): Promise<Record<string, Answer>> {
     }),
     "200 docs page": await get("/api/docs/"),
   };
-  return Object.fromEntries(await Promise.all(Object.entries(responses).map(async ([name, res]) => [name, await answer(res)])));
+  return Object.fromEntries(
+    await Promise.all(Object.entries(responses).map(async ([name, res]) => [name, await answer(res)])),
+  );
 }
 
 describe("security headers", () => {

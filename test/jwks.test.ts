@@ -7,7 +7,10 @@ import { get, randomIp } from "./helpers";
 import { envWith, keyOf, workerWith } from "./helpers/key-sets";
 
 const PATH = "/.well-known/jwks.json";
-const PUBLIC_MEMBERS = { EC: ["alg", "crv", "kid", "kty", "use", "x", "y"], OKP: ["alg", "crv", "kid", "kty", "use", "x"] };
+const PUBLIC_MEMBERS = {
+  EC: ["alg", "crv", "kid", "kty", "use", "x", "y"],
+  OKP: ["alg", "crv", "kid", "kty", "use", "x"],
+};
 
 describe("GET /.well-known/jwks.json", () => {
   let es256: KeySet;

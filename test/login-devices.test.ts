@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, FORBIDDEN, makeStaff, makeSuperuser, post, randomIp, registerUser, type TestUser, unique } from "./helpers";
+import {
+  call,
+  FORBIDDEN,
+  makeStaff,
+  makeSuperuser,
+  post,
+  randomIp,
+  registerUser,
+  type TestUser,
+  unique,
+} from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -37,7 +47,9 @@ describe("brute force without lockout: device cookies", () => {
     const res = await attempt({ username: user.username, password: user.password });
     const { value, attributes } = deviceCookie(res);
     expect(value.split(".")).toHaveLength(3);
-    expect(attributes).toEqual(expect.arrayContaining(["Max-Age=31536000", "Path=/", "Secure", "HttpOnly", "SameSite=Strict"]));
+    expect(attributes).toEqual(
+      expect.arrayContaining(["Max-Age=31536000", "Path=/", "Secure", "HttpOnly", "SameSite=Strict"]),
+    );
     expect(attributes.some((a) => a.startsWith("Domain"))).toBe(false);
   });
 
@@ -56,7 +68,8 @@ describe("brute force without lockout: device cookies", () => {
   it("a known device is bounded too: 10 wrong guesses from it, then 429 for it alone", async () => {
     const owner = await registerUser();
     const device = await knownDevice(owner);
-    for (let i = 0; i < 10; i++) expect((await attempt({ username: owner.username, password: "nope" }, device)).status).toBe(401);
+    for (let i = 0; i < 10; i++)
+      expect((await attempt({ username: owner.username, password: "nope" }, device)).status).toBe(401);
     expect((await attempt({ username: owner.username, password: owner.password }, device)).status).toBe(429);
     expect((await attempt({ username: owner.username, password: owner.password })).status).toBe(200);
   });

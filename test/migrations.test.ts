@@ -7,17 +7,16 @@ const db = env.MIGRATIONS_DB;
 const upTo = (number: string) => env.TEST_MIGRATIONS.filter((m) => m.name.slice(0, 4) <= number);
 
 async function reset() {
-  const tables = await db.prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ type: string; name: string }>();
+  const tables = await db
+    .prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'")
+    .all<{ type: string; name: string }>();
   for (const { type, name } of tables.results) {
     if (type === "table" || type === "view") await db.prepare(`DROP ${type.toUpperCase()} IF EXISTS "${name}"`).run();
   }
 }
 
 const addUser = (username: string) =>
-  db
-    .prepare("INSERT INTO users (username, email, password, date_joined) VALUES (?, '', 'x', 0)")
-    .bind(username)
-    .run();
+  db.prepare("INSERT INTO users (username, email, password, date_joined) VALUES (?, '', 'x', 0)").bind(username).run();
 
 describe("migration 0002_username_key", () => {
   it("keys existing usernames case-insensitively", async () => {
@@ -68,7 +67,9 @@ describe("migration 0004_unique_emails", () => {
     await applyD1Migrations(db, upTo("0003"));
     await addAccount("a", "Same@example.com");
     await addAccount("b", "same@EXAMPLE.com");
-    await expect(applyD1Migrations(db, upTo("0004"))).rejects.toThrow(/migration 0004_unique_emails refused: some accounts share an email/);
+    await expect(applyD1Migrations(db, upTo("0004"))).rejects.toThrow(
+      /migration 0004_unique_emails refused: some accounts share an email/,
+    );
     const indexes = await db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all<{ name: string }>();
     expect(indexes.results.map((i) => i.name)).not.toContain("users_email_ci");
   });

@@ -13,7 +13,12 @@ const SPA = "http://localhost:5173";
 
 const preflight = (path: string, headers: Record<string, string> = {}) =>
   call("OPTIONS", path, undefined, {
-    headers: { Origin: SPA, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type", ...headers },
+    headers: {
+      Origin: SPA,
+      "Access-Control-Request-Method": "POST",
+      "Access-Control-Request-Headers": "content-type",
+      ...headers,
+    },
   });
 
 /** A D1 binding that fails as a bug makes it fail (a migration not applied), not as an outage. */
@@ -66,7 +71,9 @@ describe("X-Request-Id", () => {
   });
 
   it("is fresh for every request without one, and for a cf-ray that is not an id", async () => {
-    const ids = await Promise.all(Array.from({ length: 5 }, async () => (await get("/api/books/")).headers.get("X-Request-Id")));
+    const ids = await Promise.all(
+      Array.from({ length: 5 }, async () => (await get("/api/books/")).headers.get("X-Request-Id")),
+    );
     expect(new Set(ids).size).toBe(5);
     for (const ray of ["x".repeat(65), "a b", "<script>"]) {
       const res = await get("/api/books/", { headers: { "cf-ray": ray } });
@@ -108,7 +115,11 @@ describe("the access log", () => {
     const unknown = await get("/api/tasks/twelve/");
     const options = await preflight("/api/tasks/12/");
     const lines = info.lines();
-    expect(accessLine(lines, refused)).toMatchObject({ route: "/api/tasks/:id{[0-9]+}/", path: "/api/tasks/12/", status: 401 });
+    expect(accessLine(lines, refused)).toMatchObject({
+      route: "/api/tasks/:id{[0-9]+}/",
+      path: "/api/tasks/12/",
+      status: 401,
+    });
     expect(accessLine(lines, unknown)).toMatchObject({ route: null, path: "/api/tasks/twelve/", status: 404 });
     expect(accessLine(lines, options)).toMatchObject({ method: "OPTIONS", route: null, status: 204 });
   });
@@ -154,7 +165,9 @@ describe("an unhandled error", () => {
         event: "unavailable",
         request_id: res.headers.get("X-Request-Id"),
         service: "database",
-        error: expect.objectContaining({ cause: expect.objectContaining({ message: "D1_ERROR: Network connection lost." }) }),
+        error: expect.objectContaining({
+          cause: expect.objectContaining({ message: "D1_ERROR: Network connection lost." }),
+        }),
       }),
     );
   });

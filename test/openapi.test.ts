@@ -5,8 +5,8 @@ import oas31 from "@seriousme/openapi-schema-validator/schemas/v3.1/schema.json"
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createApp } from "../src/app";
-import { routeOperations } from "../src/openapi/document";
 import type { Book } from "../src/db/schema";
+import { routeOperations } from "../src/openapi/document";
 import { bookResponse, serializeBook } from "../src/schemas/books";
 import { profileResponse } from "../src/schemas/profiles";
 import { taskResponse } from "../src/schemas/tasks";
@@ -65,7 +65,10 @@ describe("GET /api/schema/", () => {
     for (const { method, path } of routes) {
       const operation = document.paths[path][method.toLowerCase()];
       expect(operation.summary, `${method} ${path}`).toEqual(expect.any(String));
-      expect(Object.keys(operation.responses).some((s) => /^[23]/.test(s)), `${method} ${path}`).toBe(true);
+      expect(
+        Object.keys(operation.responses).some((s) => /^[23]/.test(s)),
+        `${method} ${path}`,
+      ).toBe(true);
     }
   });
 

@@ -141,9 +141,16 @@ describe("profiles: security", () => {
 
     const otherEmail = ((await rowOf("users", other.id)) as { email: string }).email;
     const before = [await rowOf("users", user.id), (await get("/api/profiles/me/", { token: user.access })).status];
-    const taken = await call("PATCH", "/api/profiles/me/", { email: otherEmail.toUpperCase(), bio: "x" }, { token: user.access });
+    const taken = await call(
+      "PATCH",
+      "/api/profiles/me/",
+      { email: otherEmail.toUpperCase(), bio: "x" },
+      { token: user.access },
+    );
     expect([taken.status, await taken.json()]).toEqual([400, { email: ["A user with that email already exists."] }]);
-    expect([await rowOf("users", user.id), (await get("/api/profiles/me/", { token: user.access })).status]).toEqual(before);
+    expect([await rowOf("users", user.id), (await get("/api/profiles/me/", { token: user.access })).status]).toEqual(
+      before,
+    );
     const profile = (await (await get("/api/profiles/me/", { token: user.access })).json()) as { bio: string };
     expect(profile.bio).not.toBe("x");
   });
@@ -153,7 +160,12 @@ describe("profiles: security", () => {
     const profile = await createProfile(owner);
     await createProfile(attacker);
     const before = await rowOf("profiles", profile.id);
-    for (const [method, body] of [["GET"], ["PUT", { bio: "pwned" }], ["PATCH", { bio: "pwned" }], ["DELETE"]] as const) {
+    for (const [method, body] of [
+      ["GET"],
+      ["PUT", { bio: "pwned" }],
+      ["PATCH", { bio: "pwned" }],
+      ["DELETE"],
+    ] as const) {
       const theirs = await call(method, `/api/profiles/${profile.id}/`, body, { token: attacker.access });
       const nobody = await call(method, "/api/profiles/987654321/", body, { token: attacker.access });
       expect(theirs.status).toBe(404);
@@ -178,7 +190,11 @@ describe("profiles: security", () => {
 
 describe("profiles: validation", () => {
   it.each([
-    ["phone over 15", { phone_number: "1".repeat(16) }, { phone_number: ["Ensure this field has no more than 15 characters."] }],
+    [
+      "phone over 15",
+      { phone_number: "1".repeat(16) },
+      { phone_number: ["Ensure this field has no more than 15 characters."] },
+    ],
     ["script URL", { website: "javascript:alert(1)" }, { website: ["Enter a valid URL."] }],
     ["data URL", { website: "data:text/html,<script>1</script>" }, { website: ["Enter a valid URL."] }],
     ["no host", { website: "https://" }, { website: ["Enter a valid URL."] }],

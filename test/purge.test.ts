@@ -24,7 +24,9 @@ async function runPurge(daysLater = 0, bindings: Partial<Env> = {}) {
 }
 
 const sessionIds = async (userId: number) =>
-  (await env.DB.prepare("SELECT id FROM token_families WHERE user_id = ?").bind(userId).all<{ id: string }>()).results.map((r) => r.id);
+  (
+    await env.DB.prepare("SELECT id FROM token_families WHERE user_id = ?").bind(userId).all<{ id: string }>()
+  ).results.map((r) => r.id);
 
 describe("the scheduled purge", () => {
   it("deletes sessions ended more than a day ago, and keeps live ones and the day's history", async () => {

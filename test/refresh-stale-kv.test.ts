@@ -36,7 +36,11 @@ const call = (method: string, path: string, body?: unknown, token?: string) =>
 
 async function newUser() {
   const username = unique();
-  const res = await call("POST", "/api/register/", { username, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD });
+  const res = await call("POST", "/api/register/", {
+    username,
+    password: STRONG_PASSWORD,
+    password_confirm: STRONG_PASSWORD,
+  });
   expect(res.status).toBe(201);
   return (await res.json()) as { access: string; refresh: string };
 }
@@ -54,7 +58,9 @@ describe("refresh tokens with a stale KV (another location, writes 60 s behind)"
     for (let round = 0; round < 5; round++) {
       const user = await newUser();
       const statuses = await Promise.all(
-        Array.from({ length: 20 }, () => call("POST", "/api/token/refresh/", { refresh: user.refresh }).then((r) => r.status)),
+        Array.from({ length: 20 }, () =>
+          call("POST", "/api/token/refresh/", { refresh: user.refresh }).then((r) => r.status),
+        ),
       );
       expect(statuses.filter((s) => s === 200)).toHaveLength(1);
       expect(statuses.filter((s) => s === 401)).toHaveLength(19);

@@ -123,7 +123,9 @@ describe("POST /api/token/verify/ and /api/token/blacklist/", () => {
 
 describe("single use under concurrency", () => {
   // Ten rounds of 20 requests: allowed more than the default 5 s on a loaded 2-core machine.
-  it("lets exactly one of 20 parallel refreshes with one token mint a child, and that child lives", { timeout: 30_000 }, async () => {
+  it("lets exactly one of 20 parallel refreshes with one token mint a child, and that child lives", {
+    timeout: 30_000,
+  }, async () => {
     for (let round = 0; round < 10; round++) {
       const user = await registerUser();
       const responses = await Promise.all(Array.from({ length: 20 }, () => refresh(user.refresh)));
@@ -204,13 +206,18 @@ describe("absolute session lifetime", () => {
 });
 
 describe("POST /api/password/change/", () => {
-  const change = (access: string, body: Record<string, unknown>) => post("/api/password/change/", body, { token: access });
+  const change = (access: string, body: Record<string, unknown>) =>
+    post("/api/password/change/", body, { token: access });
 
   it("re-hashes the password, ends every session, and starts a new one for the caller", async () => {
     const user = await registerUser();
     const other = await login(user.username, user.password);
     const newPassword = "another long passphrase";
-    const res = await change(user.access, { old_password: user.password, new_password: newPassword, new_password_confirm: newPassword });
+    const res = await change(user.access, {
+      old_password: user.password,
+      new_password: newPassword,
+      new_password_confirm: newPassword,
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { detail: string; access: string; refresh: string };
     expect(body.detail).toBe("Password updated successfully.");
@@ -227,7 +234,11 @@ describe("POST /api/password/change/", () => {
     const user = await registerUser();
     const cases: [Record<string, unknown>, Record<string, string[]>][] = [
       [
-        { old_password: "not my password", new_password: "fresh passphrase here", new_password_confirm: "fresh passphrase here" },
+        {
+          old_password: "not my password",
+          new_password: "fresh passphrase here",
+          new_password_confirm: "fresh passphrase here",
+        },
         { old_password: ["Your old password was entered incorrectly. Please enter it again."] },
       ],
       [
@@ -235,10 +246,21 @@ describe("POST /api/password/change/", () => {
         { new_password: ["This password is too common."] },
       ],
       [
-        { old_password: user.password, new_password: "fresh passphrase here", new_password_confirm: "fresh passphrase" },
+        {
+          old_password: user.password,
+          new_password: "fresh passphrase here",
+          new_password_confirm: "fresh passphrase",
+        },
         { non_field_errors: ["Passwords don't match"] },
       ],
-      [{}, { old_password: ["This field is required."], new_password: ["This field is required."], new_password_confirm: ["This field is required."] }],
+      [
+        {},
+        {
+          old_password: ["This field is required."],
+          new_password: ["This field is required."],
+          new_password_confirm: ["This field is required."],
+        },
+      ],
     ];
     for (const [body, errors] of cases) {
       const res = await change(user.access, body);

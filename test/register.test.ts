@@ -21,7 +21,12 @@ describe("POST /api/register/", () => {
     expect(res.headers.get("Cache-Control")).toBe("no-store");
     const body = (await res.json()) as Record<string, unknown>;
     expect(Object.keys(body)).toEqual(["user", "refresh", "access"]);
-    expect(body.user).toEqual({ username: fields.username, email: fields.email, first_name: "Ada", last_name: "Lovelace" });
+    expect(body.user).toEqual({
+      username: fields.username,
+      email: fields.email,
+      first_name: "Ada",
+      last_name: "Lovelace",
+    });
     expect(JSON.stringify(body)).not.toContain(STRONG_PASSWORD);
     expect(JSON.stringify(body)).not.toContain("pbkdf2");
     const row = await userRow(fields.username);
@@ -39,7 +44,13 @@ describe("POST /api/register/", () => {
   });
 
   it("ignores is_staff, is_superuser, is_active, id and date_joined in the body", async () => {
-    const fields = valid({ is_staff: true, is_superuser: true, is_active: false, id: 1, date_joined: "2000-01-01T00:00:00Z" });
+    const fields = valid({
+      is_staff: true,
+      is_superuser: true,
+      is_active: false,
+      id: 1,
+      date_joined: "2000-01-01T00:00:00Z",
+    });
     const res = await register(fields);
     expect(res.status).toBe(201);
     const row = await userRow(fields.username);
@@ -66,14 +77,41 @@ describe("POST /api/register/", () => {
   });
 
   it.each([
-    ["a password under 8 characters", { password: "Sh0rt!x", password_confirm: "Sh0rt!x" }, { password: ["This password is too short. It must contain at least 8 characters."] }],
-    ["a common password", { password: "password123", password_confirm: "password123" }, { password: ["This password is too common."] }],
-    ["an entirely numeric password", { password: "5820147395", password_confirm: "5820147395" }, { password: ["This password is entirely numeric."] }],
+    [
+      "a password under 8 characters",
+      { password: "Sh0rt!x", password_confirm: "Sh0rt!x" },
+      { password: ["This password is too short. It must contain at least 8 characters."] },
+    ],
+    [
+      "a common password",
+      { password: "password123", password_confirm: "password123" },
+      { password: ["This password is too common."] },
+    ],
+    [
+      "an entirely numeric password",
+      { password: "5820147395", password_confirm: "5820147395" },
+      { password: ["This password is entirely numeric."] },
+    ],
     ["a malformed email", { email: "not-an-email" }, { email: ["Enter a valid email address."] }],
-    ["a username with spaces", { username: "two words" }, { username: ["Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."] }],
-    ["a username over 150 characters", { username: "u".repeat(151) }, { username: ["Ensure this field has no more than 150 characters."] }],
+    [
+      "a username with spaces",
+      { username: "two words" },
+      { username: ["Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."] },
+    ],
+    [
+      "a username over 150 characters",
+      { username: "u".repeat(151) },
+      { username: ["Ensure this field has no more than 150 characters."] },
+    ],
     ["a blank username", { username: "   " }, { username: ["This field may not be blank."] }],
-    ["a password over 4096 characters", { password: "p".repeat(4097), password_confirm: "p".repeat(4097) }, { password: ["Ensure this field has no more than 4096 characters."], password_confirm: ["Ensure this field has no more than 4096 characters."] }],
+    [
+      "a password over 4096 characters",
+      { password: "p".repeat(4097), password_confirm: "p".repeat(4097) },
+      {
+        password: ["Ensure this field has no more than 4096 characters."],
+        password_confirm: ["Ensure this field has no more than 4096 characters."],
+      },
+    ],
     ["a username that is not a string", { username: 42 }, { username: ["Not a valid string."] }],
   ])("refuses %s with DRF's message and writes nothing", async (_, overrides, errors) => {
     const before = await countRows("users");
@@ -101,11 +139,15 @@ describe("POST /api/register/", () => {
     const responses = await Promise.all(Array.from({ length: 5 }, () => register(fields)));
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 400, 400, 400, 400]);
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE username = ?").bind(fields.username).first<{ n: number }>();
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE username = ?")
+      .bind(fields.username)
+      .first<{ n: number }>();
     expect(rows!.n).toBe(1);
     const sessions = await env.DB.prepare(
       "SELECT count(*) AS n FROM token_families f JOIN users u ON u.id = f.user_id WHERE u.username = ?",
-    ).bind(fields.username).first<{ n: number }>();
+    )
+      .bind(fields.username)
+      .first<{ n: number }>();
     expect(sessions!.n).toBe(1);
   });
 
@@ -135,7 +177,9 @@ describe("POST /api/register/", () => {
 
   it("lets exactly one of several concurrent registrations of one email through", async () => {
     const email = `${unique("race")}@example.com`;
-    const results = await Promise.all(Array.from({ length: 4 }, (_, i) => register(valid({ email: i % 2 ? email : email.toUpperCase() }))));
+    const results = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => register(valid({ email: i % 2 ? email : email.toUpperCase() }))),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([201, 400, 400, 400]);
     for (const refused of results.filter((r) => r.status === 400)) {
       expect(await refused.json()).toEqual({ email: ["A user with that email already exists."] });

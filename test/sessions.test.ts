@@ -1,7 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { call, FORBIDDEN, get, login, makeStaff, makeSuperuser, post, registerUser, rowOf, type TestUser } from "./helpers";
+import {
+  call,
+  FORBIDDEN,
+  get,
+  login,
+  makeStaff,
+  makeSuperuser,
+  post,
+  registerUser,
+  rowOf,
+  type TestUser,
+} from "./helpers";
 
-type SessionJson = { id: string; created_at: string; last_used_at: string; expires_at: string; user_agent: string; current: boolean };
+type SessionJson = {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  user_agent: string;
+  current: boolean;
+};
 
 const sessionsOf = async (user: { access: string }) => {
   const res = await get("/api/sessions/", { token: user.access });
@@ -11,7 +29,11 @@ const sessionsOf = async (user: { access: string }) => {
 
 /** A login from a client with this User-Agent. */
 async function loginFrom(user: TestUser, userAgent: string) {
-  const res = await post("/api/token/", { username: user.username, password: user.password }, { headers: { "User-Agent": userAgent } });
+  const res = await post(
+    "/api/token/",
+    { username: user.username, password: user.password },
+    { headers: { "User-Agent": userAgent } },
+  );
   expect(res.status).toBe(200);
   return (await res.json()) as { access: string; refresh: string };
 }
@@ -76,8 +98,12 @@ describe("the sessions API", () => {
     const [admin, user, root] = await Promise.all([registerUser(), registerUser(), registerUser()]);
     await makeStaff(admin.id);
     await makeSuperuser(root.id);
-    expect((await call("DELETE", `/api/users/${user.id}/sessions/`, undefined, { token: user.access })).status).toBe(403);
-    expect((await call("DELETE", `/api/users/${user.id}/sessions/`, undefined, { token: admin.access })).status).toBe(204);
+    expect((await call("DELETE", `/api/users/${user.id}/sessions/`, undefined, { token: user.access })).status).toBe(
+      403,
+    );
+    expect((await call("DELETE", `/api/users/${user.id}/sessions/`, undefined, { token: admin.access })).status).toBe(
+      204,
+    );
     expect((await get("/api/users/me/", { token: user.access })).status).toBe(401);
 
     const refused = await call("DELETE", `/api/users/${root.id}/sessions/`, undefined, { token: admin.access });

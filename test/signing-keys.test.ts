@@ -2,7 +2,7 @@ import { calculateJwkThumbprint, SignJWT } from "jose";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { currentKey, type KeySet, publicJwk, type SigningAlgorithm } from "../src/lib/key-set";
 import { generateKey, initKeySet, revokeKey, rotateKeys } from "../src/services/key-rotation";
-import { envWith, keyOf, resign, signWith, workerWith } from "./helpers/key-sets";
+import { envWith, keyOf, resign, workerWith } from "./helpers/key-sets";
 import { loggedErrorMessages } from "./helpers/log-lines";
 import { b64url, claimsOf, expectRefusedAccess, expectRefusedToken, headerOf } from "./helpers/tokens";
 
@@ -80,7 +80,16 @@ describe.each(["HS256", "ES256", "EdDSA"] as const)("signing keys, %s", (alg: Si
     const api = workerWith(envWith(initial));
     const { access } = await api.register();
     const key = currentKey(initial);
-    const kids = [undefined, "unknown", key.kid.slice(0, -1), key.kid.toUpperCase(), `${key.kid} `, "__proto__", "constructor", 1];
+    const kids = [
+      undefined,
+      "unknown",
+      key.kid.slice(0, -1),
+      key.kid.toUpperCase(),
+      `${key.kid} `,
+      "__proto__",
+      "constructor",
+      1,
+    ];
     for (const kid of kids) {
       if (kid === key.kid) continue;
       await expectRefusedAccess(await api.me(await resign(access, key, { kid })));
@@ -88,19 +97,22 @@ describe.each(["HS256", "ES256", "EdDSA"] as const)("signing keys, %s", (alg: Si
     expect((await api.me(await resign(access, key))).status).toBe(200);
   });
 
-  it.each(["jku", "x5u", "jwk", "x5c"])("refuses a token whose header carries %s, even correctly signed", async (member) => {
-    const api = workerWith(envWith(initial));
-    const { access } = await api.register();
-    const key = currentKey(initial);
-    const values: Record<string, unknown> = {
-      jku: "https://attacker.example/jwks.json",
-      x5u: "https://attacker.example/cert.pem",
-      jwk: key.kty === "oct" ? { kty: "oct", k: "YXR0YWNrZXI" } : publicJwk(key),
-      x5c: ["MIIB"],
-    };
-    await expectRefusedAccess(await api.me(await resign(access, key, { [member]: values[member] })));
-    await expectRefusedToken(await api.verify(await resign(access, key, { [member]: values[member] })));
-  });
+  it.each(["jku", "x5u", "jwk", "x5c"])(
+    "refuses a token whose header carries %s, even correctly signed",
+    async (member) => {
+      const api = workerWith(envWith(initial));
+      const { access } = await api.register();
+      const key = currentKey(initial);
+      const values: Record<string, unknown> = {
+        jku: "https://attacker.example/jwks.json",
+        x5u: "https://attacker.example/cert.pem",
+        jwk: key.kty === "oct" ? { kty: "oct", k: "YXR0YWNrZXI" } : publicJwk(key),
+        x5c: ["MIIB"],
+      };
+      await expectRefusedAccess(await api.me(await resign(access, key, { [member]: values[member] })));
+      await expectRefusedToken(await api.verify(await resign(access, key, { [member]: values[member] })));
+    },
+  );
 
   it("refuses alg none and an unsigned token under a known kid", async () => {
     const api = workerWith(envWith(initial));
@@ -178,20 +190,23 @@ describe("a malformed key set", () => {
     ["an unknown alg", (s) => ({ keys: s.keys.map((k) => ({ ...k, alg: "RS256" })) }), /no "alg" this API signs with/],
   ];
 
-  it.each(cases)("(%s) answers 500 to every request and logs what is wrong with JWT_SIGNING_KEYS", async (_, mangle, problem) => {
-    const log = vi.spyOn(console, "error").mockImplementation(() => {});
-    const set = await initKeySet("ES256");
-    const raw = mangle(set);
-    const api = workerWith(envWith(set, { JWT_SIGNING_KEYS: typeof raw === "string" ? raw : JSON.stringify(raw) }));
-    const { d } = currentKey(set) as { d: string };
-    for (const res of [await api.call("GET", "/api/books/"), await api.call("GET", "/.well-known/jwks.json")]) {
-      expect(res.status).toBe(500);
-      expect(await res.json()).toEqual({ detail: "The server is misconfigured." });
-    }
-    expect(loggedErrorMessages(log)).toContainEqual(expect.stringMatching(problem));
-    expect(loggedErrorMessages(log)).toContainEqual(expect.stringContaining("JWT_SIGNING_KEYS"));
-    expect(JSON.stringify(log.mock.calls)).not.toContain(d);
-  });
+  it.each(cases)(
+    "(%s) answers 500 to every request and logs what is wrong with JWT_SIGNING_KEYS",
+    async (_, mangle, problem) => {
+      const log = vi.spyOn(console, "error").mockImplementation(() => {});
+      const set = await initKeySet("ES256");
+      const raw = mangle(set);
+      const api = workerWith(envWith(set, { JWT_SIGNING_KEYS: typeof raw === "string" ? raw : JSON.stringify(raw) }));
+      const { d } = currentKey(set) as { d: string };
+      for (const res of [await api.call("GET", "/api/books/"), await api.call("GET", "/.well-known/jwks.json")]) {
+        expect(res.status).toBe(500);
+        expect(await res.json()).toEqual({ detail: "The server is misconfigured." });
+      }
+      expect(loggedErrorMessages(log)).toContainEqual(expect.stringMatching(problem));
+      expect(loggedErrorMessages(log)).toContainEqual(expect.stringContaining("JWT_SIGNING_KEYS"));
+      expect(JSON.stringify(log.mock.calls)).not.toContain(d);
+    },
+  );
 
   it("reports a key Web Crypto cannot import (a point off the curve) the same way, on the first token", async () => {
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
@@ -200,13 +215,17 @@ describe("a malformed key set", () => {
     const api = workerWith(envWith(broken as KeySet));
     const res = await api.me("any.bearer.token");
     expect(res.status).toBe(500);
-    expect(loggedErrorMessages(log)).toContainEqual(expect.stringMatching(/JWT_SIGNING_KEYS key ".+" \(ES256\) cannot be imported/));
+    expect(loggedErrorMessages(log)).toContainEqual(
+      expect.stringMatching(/JWT_SIGNING_KEYS key ".+" \(ES256\) cannot be imported/),
+    );
   });
 
   it("refuses a current key of another algorithm than JWT_ALGORITHM", async () => {
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
     const api = workerWith(envWith(await initKeySet("EdDSA"), { JWT_ALGORITHM: "ES256" }));
     expect((await api.call("GET", "/api/books/")).status).toBe(500);
-    expect(loggedErrorMessages(log)).toContainEqual(expect.stringMatching(/current key ".+" is EdDSA but JWT_ALGORITHM is ES256/));
+    expect(loggedErrorMessages(log)).toContainEqual(
+      expect.stringMatching(/current key ".+" is EdDSA but JWT_ALGORITHM is ES256/),
+    );
   });
 });

@@ -28,7 +28,13 @@ const LAST = "This would leave no active superuser: make another account a super
 describe("the superuser boundary", () => {
   it("staff who are not superusers cannot deactivate, demote, re-email or rename a superuser", async () => {
     const [admin, root] = await Promise.all([staff(), superuser()]);
-    for (const body of [{ is_active: false }, { is_staff: false }, { email: "mine@example.com" }, { first_name: "x" }, { username: "root2" }]) {
+    for (const body of [
+      { is_active: false },
+      { is_staff: false },
+      { email: "mine@example.com" },
+      { first_name: "x" },
+      { username: "root2" },
+    ]) {
       const before = await rowOf("users", root.id);
       const res = await patch(admin, root, body);
       expect([res.status, await res.json()], JSON.stringify(body)).toEqual([403, FORBIDDEN]);
@@ -45,7 +51,10 @@ describe("the superuser boundary", () => {
     await expectRefused(patch(admin, admin, { is_staff: false }), admin, 403, FORBIDDEN);
     // Naming the value it already has changes nothing and is allowed, with the other changes.
     const same = await patch(admin, user, { is_staff: false, first_name: "Ann" });
-    expect([same.status, await same.json()]).toEqual([200, expect.objectContaining({ is_staff: false, first_name: "Ann" })]);
+    expect([same.status, await same.json()]).toEqual([
+      200,
+      expect.objectContaining({ is_staff: false, first_name: "Ann" }),
+    ]);
 
     expect((await patch(root, user, { is_staff: true })).status).toBe(200);
     expect((await get("/api/users/", { token: user.access })).status).toBe(200);
@@ -63,7 +72,10 @@ describe("the superuser boundary", () => {
   it("nobody deactivates or demotes themselves when no other active superuser would be left", async () => {
     // Every other superuser in this file's database steps aside first, so `root` is the last one.
     const root = await superuser();
-    const others = (await (await get("/api/users/", { token: root.access })).json()) as { id: number; is_superuser: boolean }[];
+    const others = (await (await get("/api/users/", { token: root.access })).json()) as {
+      id: number;
+      is_superuser: boolean;
+    }[];
     for (const other of others.filter((u) => u.is_superuser && u.id !== root.id)) {
       expect((await patch(root, other, { is_active: false })).status).toBe(200);
     }
@@ -78,7 +90,10 @@ describe("the superuser boundary", () => {
 
   it("two last superusers stepping down at once cannot both succeed", async () => {
     const [a, b] = [await superuser(), await superuser()];
-    const others = (await (await get("/api/users/", { token: a.access })).json()) as { id: number; is_superuser: boolean }[];
+    const others = (await (await get("/api/users/", { token: a.access })).json()) as {
+      id: number;
+      is_superuser: boolean;
+    }[];
     for (const other of others.filter((u) => u.is_superuser && u.id !== a.id && u.id !== b.id)) {
       expect((await patch(a, other, { is_active: false })).status).toBe(200);
     }

@@ -117,10 +117,21 @@ describe("tasks: representation and validation", () => {
     expect(put.status).toBe(400);
     expect(await put.json()).toEqual({ title: ["This field is required."] });
 
-    const patch = await call("PATCH", `/api/tasks/${task.id}/`, { completed: true, owner: victim.id, id: 424242 }, {
-      token: user.access,
+    const patch = await call(
+      "PATCH",
+      `/api/tasks/${task.id}/`,
+      { completed: true, owner: victim.id, id: 424242 },
+      {
+        token: user.access,
+      },
+    );
+    expect(await patch.json()).toMatchObject({
+      id: task.id,
+      title: "Write tests",
+      desc: "keep me",
+      completed: true,
+      owner: user.id,
     });
-    expect(await patch.json()).toMatchObject({ id: task.id, title: "Write tests", desc: "keep me", completed: true, owner: user.id });
     expect(await rowOf("tasks", task.id)).toMatchObject({ owner_id: user.id, completed: 1 });
     expect(await ids("/api/tasks/", victim)).toEqual([]);
   });
@@ -132,7 +143,12 @@ describe("tasks: BOLA", () => {
     const task = await createTask(owner);
     const before = await rowOf("tasks", task.id);
     const missing = 987_654_321;
-    for (const [method, body] of [["GET"], ["PUT", { title: "pwned" }], ["PATCH", { completed: true }], ["DELETE"]] as const) {
+    for (const [method, body] of [
+      ["GET"],
+      ["PUT", { title: "pwned" }],
+      ["PATCH", { completed: true }],
+      ["DELETE"],
+    ] as const) {
       const theirs = await call(method, `/api/tasks/${task.id}/`, body, { token: attacker.access });
       const nobody = await call(method, `/api/tasks/${missing}/`, body, { token: attacker.access });
       expect([theirs.status, await theirs.text()]).toEqual([nobody.status, await nobody.text()]);

@@ -17,7 +17,7 @@ const login = (username: string, password: string) => post("/api/token/", { user
 
 const failTimes = async (username: string, times: number) => {
   for (let i = 0; i < times; i++) {
-    const res = await login(username, "wrong password, guess " + i);
+    const res = await login(username, `wrong password, guess ${i}`);
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual(NO_ACCOUNT);
   }

@@ -125,7 +125,9 @@ describe("user, burst and sustained: 1000/hour, 60/min and 1000/day per user", (
   });
 
   // 1,001 requests: about 4 s on a quiet machine, past vitest's default 5 s on a busy one.
-  it("reports the longest wait when several refuse; refused requests still count for the others", { timeout: 30_000 }, async () => {
+  it("reports the longest wait when several refuse; refused requests still count for the others", {
+    timeout: 30_000,
+  }, async () => {
     freezeClock(aYearFromNow());
     const user = await registerUser();
     const me = () => get("/api/users/me/", { token: user.access });

@@ -45,7 +45,9 @@ describe("POST /api/token/", () => {
     expect(access.jti).not.toBe(refresh.jti);
     expect(access.fam).toBe(refresh.fam);
 
-    const row = await env.DB.prepare("SELECT last_login FROM users WHERE id = ?").bind(user.id).first<{ last_login: number }>();
+    const row = await env.DB.prepare("SELECT last_login FROM users WHERE id = ?")
+      .bind(user.id)
+      .first<{ last_login: number }>();
     expect(Date.now() - row!.last_login).toBeLessThan(60_000);
   });
 
@@ -83,7 +85,10 @@ describe("POST /api/token/", () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ username: ["This field is required."], password: ["This field is required."] });
     res = await obtain({ username: "", password: "" });
-    expect(await res.json()).toEqual({ username: ["This field may not be blank."], password: ["This field may not be blank."] });
+    expect(await res.json()).toEqual({
+      username: ["This field may not be blank."],
+      password: ["This field may not be blank."],
+    });
   });
 
   it("refuses credentials in the query string", async () => {

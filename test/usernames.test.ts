@@ -19,7 +19,11 @@ describe("one username, one person", () => {
 
   it("refuses a name that differs from a taken one only in case or width", async () => {
     const { username } = await registerUser({ username: unique("alice") });
-    for (const variant of [username.toUpperCase(), fullwidth(username), `${username[0]!.toUpperCase()}${username.slice(1)}`]) {
+    for (const variant of [
+      username.toUpperCase(),
+      fullwidth(username),
+      `${username[0]!.toUpperCase()}${username.slice(1)}`,
+    ]) {
       const res = await register(variant);
       expect([res.status, await res.json()], variant).toEqual([400, TAKEN]);
     }
@@ -43,7 +47,12 @@ describe("one username, one person", () => {
     const [admin, target, taken] = await Promise.all([registerUser(), registerUser(), registerUser()]);
     await makeStaff(admin.id);
     const before = await rowOf("users", target.id);
-    const clash = await call("PATCH", `/api/users/${target.id}/`, { username: taken.username.toUpperCase() }, { token: admin.access });
+    const clash = await call(
+      "PATCH",
+      `/api/users/${target.id}/`,
+      { username: taken.username.toUpperCase() },
+      { token: admin.access },
+    );
     expect([clash.status, await clash.json()]).toEqual([400, TAKEN]);
     expect(await rowOf("users", target.id)).toEqual(before);
 

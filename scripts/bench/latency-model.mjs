@@ -12,7 +12,14 @@ export const DEFAULT_MODEL = { primary: 150, replica: 10, do: 10, kv: 2 };
 export const MODEL_CONNECTIONS = 8;
 
 /** The scenarios the model is run for: keys of loadScenarios and throttleScenarios. */
-export const MODELLED = ["books-anon", "tasks-many", "token-obtain", "token-refresh", "books-create", "throttle-refused"];
+export const MODELLED = [
+  "books-anon",
+  "tasks-many",
+  "token-obtain",
+  "token-refresh",
+  "books-create",
+  "throttle-refused",
+];
 
 /** `--model primary=80,replica=5,do=8,kv=2,r2=3`: the destinations named replace the defaults. */
 export function parseModel(text = "") {
@@ -94,7 +101,11 @@ export async function measureLatencyModel(base, scenarios, { model, duration, si
   for (const { key, title, spec } of scenarios) {
     const alone = await runLoad(base, { ...spec, connections: 1, duration: singleDuration });
     const tally = ioTally();
-    const modelled = await runLoad(base, { ...withModel(spec, model, tally), connections: MODEL_CONNECTIONS, duration });
+    const modelled = await runLoad(base, {
+      ...withModel(spec, model, tally),
+      connections: MODEL_CONNECTIONS,
+      duration,
+    });
     const io = tally.summary();
     const singleRegion = model.primary + alone.p50;
     rows.push({ key, title, alone, modelled, io, singleRegion });

@@ -44,7 +44,12 @@ async function runSequential(base, { path, method = "GET", headers, body, reques
   let errors = 0;
   const start = performance.now();
   while (performance.now() - start < duration * 1000) {
-    const defaults = { path, method: builder.method ?? method, headers: builder.headers ?? headers, body: builder.body ?? body };
+    const defaults = {
+      path,
+      method: builder.method ?? method,
+      headers: builder.headers ?? headers,
+      body: builder.body ?? body,
+    };
     const request = builder.setupRequest ? builder.setupRequest(defaults) : defaults;
     const sent = performance.now();
     try {

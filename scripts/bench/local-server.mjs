@@ -17,7 +17,8 @@ export const WORKER_NAME = "edge-drf-bench";
 
 let tomlWorker;
 /** wrangler.toml's Worker, read once (wrangler logs each reading). */
-const wranglerToml = () => (tomlWorker ??= unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")).workerOptions);
+const wranglerToml = () =>
+  (tomlWorker ??= unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml")).workerOptions);
 
 // The latency model finds each binding call's request through AsyncLocalStorage (node:async_hooks),
 // which workerd offers under this flag. The app imports nothing of it.
@@ -124,5 +125,11 @@ export async function startLocalServer(scriptPath, { rates, inspector = false })
     await mf.dispose();
     rmSync(storage, { recursive: true, force: true });
   };
-  return { url: url.origin, db, cpuMs, dispose, inspector: inspector ? { port: inspectorPort, workerName: WORKER_NAME } : null };
+  return {
+    url: url.origin,
+    db,
+    cpuMs,
+    dispose,
+    inspector: inspector ? { port: inspectorPort, workerName: WORKER_NAME } : null,
+  };
 }

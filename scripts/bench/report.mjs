@@ -16,7 +16,8 @@ export function loadTable(load) {
     header,
     load.map((row) => {
       const target = TARGETS[row.key];
-      const verdict = target === undefined ? "" : `≥ ${target}: ${row.rps / ceiling.rps >= target ? "met" : "**not met**"}`;
+      const verdict =
+        target === undefined ? "" : `≥ ${target}: ${row.rps / ceiling.rps >= target ? "met" : "**not met**"}`;
       const cells = [row.title, int(row.rps), ms(row.p50), ms(row.p99), int(row.non2xx), int(row.errors)];
       if (withCpu) cells.push(ms(row.cpu), ratio(ceiling.cpu / row.cpu));
       return [...cells, ratio(row.rps / ceiling.rps), verdict];
@@ -41,14 +42,24 @@ export function printSummary(results) {
     console.log(`${row.title}: ${int(row.rps)} req/s, p50 ${ms(row.p50)} ms, p99 ${ms(row.p99)} ms${cpu}`);
   }
   for (const [i, round] of (results.exactness ?? []).entries()) {
-    console.log(`Exactness round ${i + 1}: ${round.admitted}/${EXACTNESS_ATTEMPTS} admitted (quota ${EXACTNESS_QUOTA})`);
+    console.log(
+      `Exactness round ${i + 1}: ${round.admitted}/${EXACTNESS_ATTEMPTS} admitted (quota ${EXACTNESS_QUOTA})`,
+    );
   }
 }
 
 function latencyRows(rows, extra = []) {
   return table(
     ["Request", "p50 ms", "p99 ms", "req/s", "non-2xx", "workerd CPU ms/req", ...extra.map((e) => e.title)],
-    rows.map((r) => [r.title, ms(r.p50), ms(r.p99), int(r.rps), int(r.non2xx), ms(r.cpu), ...extra.map((e) => ms(r[e.key]))]),
+    rows.map((r) => [
+      r.title,
+      ms(r.p50),
+      ms(r.p99),
+      int(r.rps),
+      int(r.non2xx),
+      ms(r.cpu),
+      ...extra.map((e) => ms(r[e.key])),
+    ]),
   );
 }
 
@@ -74,7 +85,11 @@ function latencyModelSection({ model, connections, duration, rows }) {
     ["D1 replica", model.replica, "any other call on a session (`first-unconstrained` or a bookmark)"],
     ["Durable Object", model.do, "each call on a RateLimiter stub (`hit`, `forget`)"],
     ["KV", model.kv, "each BLACKLIST get, getWithMetadata, put, delete or list"],
-    ["R2", model.r2, `each AVATARS head, get, put, delete or list${model.r2 === model.kv ? " (KV's figure: R2 is as near as KV)" : ""}`],
+    [
+      "R2",
+      model.r2,
+      `each AVATARS head, get, put, delete or list${model.r2 === model.kv ? " (KV's figure: R2 is as near as KV)" : ""}`,
+    ],
   ];
   const results = rows.map(({ title, modelled, io, alone, singleRegion }) => {
     const after = io.calls.after ? ` (+ ${callList(io.calls.after)} after the response)` : "";
@@ -127,7 +142,9 @@ function latencyModelSection({ model, connections, duration, rows }) {
 }
 
 function exactnessSection(rounds) {
-  const ok = rounds.every((r) => r.admitted === EXACTNESS_QUOTA && r.stored === EXACTNESS_QUOTA && r.other.length === 0);
+  const ok = rounds.every(
+    (r) => r.admitted === EXACTNESS_QUOTA && r.stored === EXACTNESS_QUOTA && r.other.length === 0,
+  );
   return [
     `${EXACTNESS_ATTEMPTS} concurrent \`POST /api/books/\` by one fresh user against the real \`book_create\` rate`,
     `(5/day, wrangler.toml's rates, on a server of its own), repeated with ${rounds.length} users.`,
@@ -166,14 +183,19 @@ function header(meta) {
 export function markdown(results, meta) {
   const sections = [...header(meta), "", "## Throughput", "", loadTable(results.load)];
   if (!results.profile && !meta.remote) {
-    sections.push("", "Where each request's time goes, and why the targets are out of reach locally: `npm run bench -- --profile`.");
+    sections.push(
+      "",
+      "Where each request's time goes, and why the targets are out of reach locally: `npm run bench -- --profile`.",
+    );
   }
   if (results.latencyModel) {
     sections.push("", "## Round trips under a production latency model", "", latencyModelSection(results.latencyModel));
   }
   if (results.exactness) sections.push("", "## Exactness of the 5/day quota", "", exactnessSection(results.exactness));
   if (results.scaling) {
-    const query = results.scaling.some((row) => row.query !== undefined) ? [{ key: "query", title: "the D1 query alone, ms" }] : [];
+    const query = results.scaling.some((row) => row.query !== undefined)
+      ? [{ key: "query", title: "the D1 query alone, ms" }]
+      : [];
     sections.push("", "## Scaling: one user's 10 tasks as the table grows", "", latencyRows(results.scaling, query));
   }
   if (results.throttling) sections.push("", "## Cost of throttling", "", latencyRows(results.throttling));

@@ -94,7 +94,8 @@ async function measureThrottling(seeded) {
  */
 async function measureScaling(seeded) {
   const spec = throttleScenarios(seeded).find((s) => s.key === "throttle-on").spec;
-  const count = async () => (await server.db.prepare("SELECT count(*) AS n FROM tasks").first()).n.toLocaleString("en-US");
+  const count = async () =>
+    (await server.db.prepare("SELECT count(*) AS n FROM tasks").first()).n.toLocaleString("en-US");
   const measure = async (key) => {
     const title = `GET /api/tasks/, ${await count()} tasks in the table`;
     const query = profiler ? { query: await profiler.taskQueryMs(base, seeded.users[0].access, cpuMs) } : {};
@@ -129,7 +130,9 @@ try {
   const [profileSession, ...sessions] = await loginSessions(api, users, connections + 17);
   const seeded = { users, profileSession, refusedUser: await registerUser(api, `bench-${id}-refused`) };
 
-  const ceilingTitle = remote ? "Ceiling: the app's 404 (no bench route deployed)" : "Ceiling: bare Hono route, same server";
+  const ceilingTitle = remote
+    ? "Ceiling: the app's 404 (no bench route deployed)"
+    : "Ceiling: bare Hono route, same server";
   results.load.push(await load("ceiling-start", `${ceilingTitle} (start)`, { path: CEILING_PATH }));
   const scenarios = loadScenarios({ users, sessions });
   for (const { key, title, spec } of scenarios) results.load.push(await load(key, title, spec));
@@ -141,7 +144,16 @@ try {
     results.throttling = await measureThrottling(seeded);
     if (profiler) {
       const load = { connections, duration: SHORT_DURATION };
-      const profile = { base, server, bundlePath: bundle.scriptPath, ceilingPath: CEILING_PATH, seeded, scenarios, load, log };
+      const profile = {
+        base,
+        server,
+        bundlePath: bundle.scriptPath,
+        ceilingPath: CEILING_PATH,
+        seeded,
+        scenarios,
+        load,
+        log,
+      };
       Object.assign(results, await profiler.measureProfile(profile));
     }
     results.scaling = await measureScaling(seeded);

@@ -12,7 +12,9 @@ export async function seedOtherUsersTasks(db) {
   const now = Date.now();
   // Never logged in: "!" is Django's unusable password.
   await db
-    .prepare(`${numbers(SCALE_USERS)} INSERT INTO users (username, username_key, password, date_joined) SELECT 'scale-' || i, 'scale-' || i, '!', ?1 FROM n`)
+    .prepare(
+      `${numbers(SCALE_USERS)} INSERT INTO users (username, username_key, password, date_joined) SELECT 'scale-' || i, 'scale-' || i, '!', ?1 FROM n`,
+    )
     .bind(now)
     .run();
   const { first } = await db.prepare("SELECT min(id) AS first FROM users WHERE username = 'scale-0'").first();

@@ -91,7 +91,11 @@ export function throttleScenarios({ users, refusedUser }) {
     headers: { ...bearer(token), ...(variant ? { "x-bench-throttle": variant } : {}) },
   });
   return [
-    { key: "throttle-off", title: "GET /api/tasks/, throttles off (no limiter hop)", spec: tasks(users[0].access, "off") },
+    {
+      key: "throttle-off",
+      title: "GET /api/tasks/, throttles off (no limiter hop)",
+      spec: tasks(users[0].access, "off"),
+    },
     { key: "throttle-on", title: "GET /api/tasks/, throttled and admitted", spec: tasks(users[0].access) },
     {
       key: "throttle-refused",

@@ -9,7 +9,11 @@ function stat(pid) {
     // Fields after "(comm) ": state ppid ... utime (14th field) stime (15th field).
     const [comm, rest] = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ");
     const fields = rest.split(" ");
-    return { comm: comm.slice(comm.indexOf("(") + 1), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+    return {
+      comm: comm.slice(comm.indexOf("(") + 1),
+      ppid: Number(fields[1]),
+      ticks: Number(fields[11]) + Number(fields[12]),
+    };
   } catch {
     return null;
   }

@@ -208,7 +208,8 @@ function sessionEnded(error: unknown): boolean {
 export function rowArrays(result: D1Result, columns: number): unknown[][] {
   return result.results.map((row) => {
     const values = Object.values(row as Record<string, unknown>);
-    if (values.length !== columns) throw new Error(`a batched query has ${values.length} distinct column names, not ${columns}`);
+    if (values.length !== columns)
+      throw new Error(`a batched query has ${values.length} distinct column names, not ${columns}`);
     return values;
   });
 }

@@ -7,7 +7,9 @@ const timestampMs = (name: string) => integer(name, { mode: "timestamp_ms" });
 
 /** Django's TimeStampedModel: set on insert, refreshed on every update. */
 export const timestamps = {
-  createdAt: timestampMs("created_at").notNull().$defaultFn(() => new Date()),
+  createdAt: timestampMs("created_at")
+    .notNull()
+    .$defaultFn(() => new Date()),
   updatedAt: timestampMs("updated_at")
     .notNull()
     .$defaultFn(() => new Date())
@@ -36,19 +38,21 @@ export const owner = () => ({
 export const users = sqliteTable(
   "users",
   {
-  id: integer("id").primaryKey({ autoIncrement: true }),
-  username: text("username", { length: 150 }).notNull().unique(),
-  /** The username as uniqueness and login compare it (usernameKey): one account per name, whatever its case or width. */
-  usernameKey: text("username_key").notNull().unique(),
-  email: text("email", { length: 254 }).notNull().default(""),
-  password: text("password", { length: 128 }).notNull(),
-  firstName: text("first_name", { length: 150 }).notNull().default(""),
-  lastName: text("last_name", { length: 150 }).notNull().default(""),
-  isStaff: integer("is_staff", { mode: "boolean" }).notNull().default(false),
-  isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
-  isSuperuser: integer("is_superuser", { mode: "boolean" }).notNull().default(false),
-  dateJoined: timestampMs("date_joined").notNull().$defaultFn(() => new Date()),
-  lastLogin: timestampMs("last_login"),
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    username: text("username", { length: 150 }).notNull().unique(),
+    /** The username as uniqueness and login compare it (usernameKey): one account per name, whatever its case or width. */
+    usernameKey: text("username_key").notNull().unique(),
+    email: text("email", { length: 254 }).notNull().default(""),
+    password: text("password", { length: 128 }).notNull(),
+    firstName: text("first_name", { length: 150 }).notNull().default(""),
+    lastName: text("last_name", { length: 150 }).notNull().default(""),
+    isStaff: integer("is_staff", { mode: "boolean" }).notNull().default(false),
+    isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+    isSuperuser: integer("is_superuser", { mode: "boolean" }).notNull().default(false),
+    dateJoined: timestampMs("date_joined")
+      .notNull()
+      .$defaultFn(() => new Date()),
+    lastLogin: timestampMs("last_login"),
   },
   // One account per email, whatever its case (a blank email is no email). SQLite's lower() folds ASCII.
   (t) => [uniqueIndex("users_email_ci").on(sql`lower(${t.email})`).where(sql`${t.email} <> ''`)],

@@ -1,6 +1,5 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, fillPlaceholders, isNull, sql } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
-import { fillPlaceholders } from "drizzle-orm";
 import type { Database } from "./client";
 import type { RequestStatement } from "./request-d1";
 import { tokenFamilies, users } from "./schema";

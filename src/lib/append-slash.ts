@@ -12,7 +12,11 @@ export function slashMissing(c: Context, matches: (path: string) => unknown): Ap
   const url = new URL(c.req.url);
   url.pathname = `${path}/`;
   if (c.req.method === "GET" || c.req.method === "HEAD") {
-    return new ApiError(301, { detail: `Moved permanently to ${url.pathname}` }, { Location: `${url.pathname}${url.search}` });
+    return new ApiError(
+      301,
+      { detail: `Moved permanently to ${url.pathname}` },
+      { Location: `${url.pathname}${url.search}` },
+    );
   }
   return new ApiError(404, {
     detail: `Not found. This URL needs a trailing slash: ${c.req.method} ${url.pathname} (a redirect would lose the request body).`,

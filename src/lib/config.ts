@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { KEY_SET_SETTING, type KeySet, KeySetError, parseKeySet, SIGNING_ALGORITHMS, type SigningAlgorithm } from "./key-set";
+import {
+  KEY_SET_SETTING,
+  type KeySet,
+  KeySetError,
+  parseKeySet,
+  SIGNING_ALGORITHMS,
+  type SigningAlgorithm,
+} from "./key-set";
 import { perObject } from "./per-object";
 import {
   isRouteThrottle,
@@ -81,7 +88,10 @@ const keySetMissing =
 
 // simplejwt's ISSUER / AUDIENCE: unset (None) leaves the claim out and unchecked.
 const optionalClaim = (name: string) =>
-  z.string({ error: `${name} must be text` }).min(1, `${name} must not be empty (leave it unset instead)`).optional();
+  z
+    .string({ error: `${name} must be text` })
+    .min(1, `${name} must not be empty (leave it unset instead)`)
+    .optional();
 
 const configSchema = z.object({
   JWT_ALGORITHM: z

@@ -119,7 +119,12 @@ export function renderError(err: Error, c: Context): Response {
   const request = { request_id: c.get("requestId") ?? null, method: c.req.method, path: c.req.path };
   const unavailable = causeOf(err, DependencyUnavailable);
   if (unavailable) {
-    logLine("error", { event: "unavailable", ...request, service: unavailable.service, error: errorFields(unavailable) });
+    logLine("error", {
+      event: "unavailable",
+      ...request,
+      service: unavailable.service,
+      error: errorFields(unavailable),
+    });
     return renderError(serviceUnavailable(UNAVAILABLE_DETAIL[unavailable.service]), c);
   }
   const misconfigured = causeOf(err, ConfigurationError);

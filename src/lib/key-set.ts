@@ -18,7 +18,8 @@ export type KeyState = (typeof KEY_STATES)[number];
 // RFC 8725 §3.5 / RFC 7518 §3.2: an HMAC key at least as long as the hash output.
 export const MIN_HMAC_KEY_BYTES = 32;
 
-const HOW_TO_FIX = "`npm run keys -- list` shows the set, `npm run keys -- init` makes a new one (README, Signing keys)";
+const HOW_TO_FIX =
+  "`npm run keys -- list` shows the set, `npm run keys -- init` makes a new one (README, Signing keys)";
 
 const decodedLength = (text: string) => {
   try {
@@ -143,7 +144,9 @@ export function parseKeySet(text: string, algorithm?: SigningAlgorithm): KeySet 
     );
   }
   if (keys.filter((key) => key.state === "next").length > 1) {
-    problems.push(`${KEY_SET_SETTING} has more than one next key: keep one, remove the others (\`npm run keys -- revoke <kid>\`)`);
+    problems.push(
+      `${KEY_SET_SETTING} has more than one next key: keep one, remove the others (\`npm run keys -- revoke <kid>\`)`,
+    );
   }
   if (algorithm && current.length === 1 && current[0]!.alg !== algorithm) {
     problems.push(

@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { BlankEnv } from "hono/types";
 import type { z } from "zod";
-import { describes } from "./route-facts";
 import { parseError, unsupportedMediaType, validationError } from "./errors";
+import { describes } from "./route-facts";
 
 /** The largest JSON body any endpoint reads; larger bodies are refused with 413 before parsing. */
 export const JSON_BODY_LIMIT = 64 * 1024;

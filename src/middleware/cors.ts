@@ -39,7 +39,10 @@ const originList = z
   .optional()
   .transform((text, ctx) => {
     const origins = new Set<string>();
-    for (const item of (text ?? "").split(",").map((o) => o.trim()).filter(Boolean)) {
+    for (const item of (text ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean)) {
       const parsed = origin.safeParse(item);
       if (parsed.success) origins.add(parsed.data);
       else ctx.addIssue(`CORS_ALLOWED_ORIGINS: "${item}" ${parsed.error.issues[0]?.message}`);

@@ -1,11 +1,11 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { throttled } from "../lib/errors";
+import type { RouteThrottle } from "../lib/throttle-rates";
 import { clientIp } from "../services/client-ip";
 import { judge, knownRefusals, refund } from "../services/limiter";
 import { longestWait, rateLimitHeaders } from "../services/rate-limit-headers";
 import type { ThrottleWindow, Verdict } from "../services/sliding-log";
-import type { RouteThrottle } from "../lib/throttle-rates";
 
 /** A throttle a route can name in `permit(..., { throttles })`, by its DRF scope. */
 export type ThrottleName = RouteThrottle;
@@ -65,7 +65,10 @@ export class RequestThrottles {
         try {
           verdicts = await judge(this.c.env, key, windows, this.now);
         } catch (e) {
-          console.error(`rate limiter unreachable, request let through unthrottled (${windows.map((w) => w.scope)})`, e);
+          console.error(
+            `rate limiter unreachable, request let through unthrottled (${windows.map((w) => w.scope)})`,
+            e,
+          );
         }
         return [key, verdicts] as const;
       }),

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { ErrorStatus } from "../lib/route-facts";
 import {
   notFound,
   payloadTooLarge,
@@ -9,6 +8,7 @@ import {
   unsupportedMediaType,
   validationError,
 } from "../lib/errors";
+import type { ErrorStatus } from "../lib/route-facts";
 
 // The error bodies of src/lib/errors.ts (DRF's shapes), as reusable components of the document.
 

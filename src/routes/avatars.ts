@@ -63,7 +63,9 @@ async function uploadedBytes(req: Request): Promise<Uint8Array> {
   try {
     form = await req.formData();
   } catch (e) {
-    throw new ApiError(400, { detail: `Multipart form parse error - ${e instanceof Error ? e.message : "invalid body"}` });
+    throw new ApiError(400, {
+      detail: `Multipart form parse error - ${e instanceof Error ? e.message : "invalid body"}`,
+    });
   }
   const file = form.get(AVATAR_FIELD);
   if (!(file instanceof File) || file.size === 0) throw validationError({ [AVATAR_FIELD]: [NO_FILE] });
@@ -127,38 +129,61 @@ export const avatarUploadRoutes = new Hono<AppEnv>()
       return c.json(body, swapped.created ? 201 : 200);
     },
   )
-  .delete("/", describe({ tag: "avatars", summary: "Remove the caller's avatar", responses: noContent("Removed."), errors: [404] }), permit([IsAuthenticated]), async (c) => {
-    const { db, caller } = c.var;
-    // One transaction, as for the upload: the key read is the key cleared.
-    const [[before]] = await db.batch([
-      db.select({ avatarKey: profiles.avatarKey }).from(profiles).where(eq(profiles.userId, caller.userId)),
-      db.update(profiles).set({ avatarKey: null }).where(eq(profiles.userId, caller.userId)),
-    ]);
-    if (!before) throw notFound(PROFILE_MODEL);
-    if (before.avatarKey) await discardAvatar(c.env.AVATARS, before.avatarKey);
-    return c.body(null, 204);
-  });
+  .delete(
+    "/",
+    describe({
+      tag: "avatars",
+      summary: "Remove the caller's avatar",
+      responses: noContent("Removed."),
+      errors: [404],
+    }),
+    permit([IsAuthenticated]),
+    async (c) => {
+      const { db, caller } = c.var;
+      // One transaction, as for the upload: the key read is the key cleared.
+      const [[before]] = await db.batch([
+        db.select({ avatarKey: profiles.avatarKey }).from(profiles).where(eq(profiles.userId, caller.userId)),
+        db.update(profiles).set({ avatarKey: null }).where(eq(profiles.userId, caller.userId)),
+      ]);
+      if (!before) throw notFound(PROFILE_MODEL);
+      if (before.avatarKey) await discardAvatar(c.env.AVATARS, before.avatarKey);
+      return c.body(null, 204);
+    },
+  );
 
 /**
  * GET /api/avatars/<key>: public, like Django's MEDIA_URL, and outside the API's throttles (browsers
  * load these by the dozen and cache them for good).
  */
-export const avatarRoutes = new Hono<AppEnv>().get("/:key", describe({ tag: "avatars", summary: "An avatar image (public; the URL in a profile's `avatar`)", responses: { 200: { description: "The image.", body: { mediaType: "image/*", schema: { type: "string" } } }, 304: { description: "Not modified (If-None-Match, If-Modified-Since)." } }, errors: [412] }), permit([AllowAny], { throttles: [] }), async (c) => {
-  const key = c.req.param("key");
-  if (!KEY_PATTERN.test(key)) throw notFound();
-  const object = await readAvatar(c.env.AVATARS, key);
-  if (!object) throw notFound();
-  const headers = {
-    "Content-Type": object.httpMetadata?.contentType ?? "application/octet-stream",
-    "Cache-Control": AVATAR_CACHE_CONTROL,
-    ETag: object.httpEtag,
-    "Last-Modified": object.uploaded.toUTCString(),
-    // The bytes were checked on upload; this stops a browser from second-guessing the type anyway.
-    "X-Content-Type-Options": "nosniff",
-  };
-  const status = conditionalStatus(c.req.raw.headers, { etag: object.httpEtag, lastModified: object.uploaded });
-  if (status === null) return c.body(object.body, 200, headers);
-  await object.body.cancel();
-  if (status === 412) throw preconditionFailed();
-  return c.body(null, 304, headers);
-});
+export const avatarRoutes = new Hono<AppEnv>().get(
+  "/:key",
+  describe({
+    tag: "avatars",
+    summary: "An avatar image (public; the URL in a profile's `avatar`)",
+    responses: {
+      200: { description: "The image.", body: { mediaType: "image/*", schema: { type: "string" } } },
+      304: { description: "Not modified (If-None-Match, If-Modified-Since)." },
+    },
+    errors: [412],
+  }),
+  permit([AllowAny], { throttles: [] }),
+  async (c) => {
+    const key = c.req.param("key");
+    if (!KEY_PATTERN.test(key)) throw notFound();
+    const object = await readAvatar(c.env.AVATARS, key);
+    if (!object) throw notFound();
+    const headers = {
+      "Content-Type": object.httpMetadata?.contentType ?? "application/octet-stream",
+      "Cache-Control": AVATAR_CACHE_CONTROL,
+      ETag: object.httpEtag,
+      "Last-Modified": object.uploaded.toUTCString(),
+      // The bytes were checked on upload; this stops a browser from second-guessing the type anyway.
+      "X-Content-Type-Options": "nosniff",
+    };
+    const status = conditionalStatus(c.req.raw.headers, { etag: object.httpEtag, lastModified: object.uploaded });
+    if (status === null) return c.body(object.body, 200, headers);
+    await object.body.cancel();
+    if (status === 412) throw preconditionFailed();
+    return c.body(null, 304, headers);
+  },
+);

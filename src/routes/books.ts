@@ -33,8 +33,14 @@ const withOwner = (db: Database) =>
   db.select({ book: books, ownerUsername: users.username }).from(books).innerJoin(users, eq(users.id, books.ownerId));
 
 // The public catalogue is the hottest read: its query is prepared once, not built per request.
-export const listBooks = preparedQuery((db: Database) => withOwner(db).orderBy(desc(books.createdAt), desc(books.id)).prepare());
-const oneBook = preparedQuery((db: Database) => withOwner(db).where(eq(books.id, sql.placeholder("id"))).prepare());
+export const listBooks = preparedQuery((db: Database) =>
+  withOwner(db).orderBy(desc(books.createdAt), desc(books.id)).prepare(),
+);
+const oneBook = preparedQuery((db: Database) =>
+  withOwner(db)
+    .where(eq(books.id, sql.placeholder("id")))
+    .prepare(),
+);
 
 /**
  * ModelSerializer's UniqueValidator, decided by the UNIQUE index itself rather than by a lookup
@@ -70,7 +76,13 @@ const bookObject = createMiddleware<{ Variables: { found?: BookRow } } & AppEnv>
 const ownBook = ({ book }: BookRow) => and(eq(books.id, book.id), eq(books.ownerId, book.ownerId));
 
 async function updateBook(db: Database, found: BookRow, input: BookInput) {
-  const [updated] = await uniqueIsbn(db.update(books).set(touched(bookValues(input))).where(ownBook(found)).returning());
+  const [updated] = await uniqueIsbn(
+    db
+      .update(books)
+      .set(touched(bookValues(input)))
+      .where(ownBook(found))
+      .returning(),
+  );
   if (!updated) throw notFound("Book");
   return serializeBook(updated, found.ownerUsername);
 }
@@ -98,15 +110,15 @@ export const bookRoutes = new Hono<AppEnv>()
     permit([IsAuthenticated], { throttles: ["book_create"] }),
     validateJson(bookBody),
     async (c) => {
-    const { db, caller } = c.var;
-    const input = c.req.valid("json");
-    const [book] = await uniqueIsbn(
-      db
-        .insert(books)
-        .values({ ...bookValues(input), ownerId: caller.userId })
-        .returning(),
-    );
-    return c.json(serializeBook(book!, (await c.var.user).username), 201);
+      const { db, caller } = c.var;
+      const input = c.req.valid("json");
+      const [book] = await uniqueIsbn(
+        db
+          .insert(books)
+          .values({ ...bookValues(input), ownerId: caller.userId })
+          .returning(),
+      );
+      return c.json(serializeBook(book!, (await c.var.user).username), 201);
     },
   )
   .get(
@@ -114,17 +126,20 @@ export const bookRoutes = new Hono<AppEnv>()
     describe({ tag: "books", summary: "One book", responses: ok("The book.", bookResponse) }),
     permit([IsAuthenticatedOrReadOnly]),
     bookObject,
-    (c) =>
-    c.json(serializeBook(c.var.found.book, c.var.found.ownerUsername)),
+    (c) => c.json(serializeBook(c.var.found.book, c.var.found.ownerUsername)),
   )
   .put(
     "/:id{[0-9]+}/",
-    describe({ tag: "books", summary: "Replace a book (its owner)", responses: ok("The changed book.", bookResponse), errors: [403] }),
+    describe({
+      tag: "books",
+      summary: "Replace a book (its owner)",
+      responses: ok("The changed book.", bookResponse),
+      errors: [403],
+    }),
     permit([IsAuthenticatedOrReadOnly]),
     bookObject,
     validateJson(bookBody),
-    async (c) =>
-    c.json(await updateBook(c.var.db, c.var.found, c.req.valid("json"))),
+    async (c) => c.json(await updateBook(c.var.db, c.var.found, c.req.valid("json"))),
   )
   .patch(
     "/:id{[0-9]+}/",
@@ -137,8 +152,7 @@ export const bookRoutes = new Hono<AppEnv>()
     permit([IsAuthenticatedOrReadOnly]),
     bookObject,
     validateJson(bookPatch),
-    async (c) =>
-    c.json(await updateBook(c.var.db, c.var.found, c.req.valid("json"))),
+    async (c) => c.json(await updateBook(c.var.db, c.var.found, c.req.valid("json"))),
   )
   .delete(
     "/:id{[0-9]+}/",
@@ -146,8 +160,8 @@ export const bookRoutes = new Hono<AppEnv>()
     permit([IsAuthenticatedOrReadOnly]),
     bookObject,
     async (c) => {
-    const [deleted] = await c.var.db.delete(books).where(ownBook(c.var.found)).returning({ id: books.id });
-    if (!deleted) throw notFound("Book");
+      const [deleted] = await c.var.db.delete(books).where(ownBook(c.var.found)).returning({ id: books.id });
+      if (!deleted) throw notFound("Book");
       return c.body(null, 204);
     },
   );

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../env";
-import { publishedKeys } from "../lib/key-set";
 import { notFound } from "../lib/errors";
+import { publishedKeys } from "../lib/key-set";
 import { AllowAny } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
 import { describe, ok } from "../openapi/describe";
@@ -19,8 +19,21 @@ const JWKS_CACHE_CONTROL = "public, max-age=600";
  * previous), for anyone to verify our tokens with. An HS256-only set has nothing public: 404.
  * Public and unthrottled, like the avatars: verifiers fetch it from everywhere, and it is cacheable.
  */
-export const jwksRoutes = new Hono<AppEnv>().get("/", describe({ tag: "token", summary: "The public keys that verify this API's tokens (JWKS)", description: "RFC 7517 key set: the current, next and previous ES256/EdDSA keys, selected by a token's `kid`. " + "Cacheable for 10 minutes. 404 while the API signs with HS256 only (a shared secret is never published).", responses: ok("The key set.", jwksResponse), errors: [404] }), permit([AllowAny], { throttles: [] }), (c) => {
-  const jwks: z.output<typeof jwksResponse> = publishedKeys(c.var.config.signingKeys);
-  if (jwks.keys.length === 0) throw notFound();
-  return c.json(jwks, 200, { "Cache-Control": JWKS_CACHE_CONTROL });
-});
+export const jwksRoutes = new Hono<AppEnv>().get(
+  "/",
+  describe({
+    tag: "token",
+    summary: "The public keys that verify this API's tokens (JWKS)",
+    description:
+      "RFC 7517 key set: the current, next and previous ES256/EdDSA keys, selected by a token's `kid`. " +
+      "Cacheable for 10 minutes. 404 while the API signs with HS256 only (a shared secret is never published).",
+    responses: ok("The key set.", jwksResponse),
+    errors: [404],
+  }),
+  permit([AllowAny], { throttles: [] }),
+  (c) => {
+    const jwks: z.output<typeof jwksResponse> = publishedKeys(c.var.config.signingKeys);
+    if (jwks.keys.length === 0) throw notFound();
+    return c.json(jwks, 200, { "Cache-Control": JWKS_CACHE_CONTROL });
+  },
+);

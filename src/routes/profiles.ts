@@ -92,43 +92,121 @@ async function updateProfile(c: Ctx & { var: { found: ProfileRow } }, input: Pro
 /** One profile per user, visible and writable by that user alone. */
 export const profileRoutes = new Hono<AppEnv>()
   // The list holds the caller's profile, or nothing yet.
-  .get("/", describe({ tag: "profiles", summary: "The caller's profile, as a list", responses: ok("Empty until the caller creates a profile.", listOf(profileResponse)) }), permit([IsAuthenticated]), async (c) => {
-    const rows = await withOwner(c.var.db, mine(c.var.caller.userId));
-    return c.json(rows.map((row) => render(c, row)));
-  })
-  .post("/", describe({ tag: "profiles", summary: "Create the caller's profile (one per user)", responses: created("The new profile.", profileResponse) }), permit([IsAuthenticated]), validateJson(profileBody), async (c) => {
-    const { db, caller } = c.var;
-    try {
-      const [profile] = await db
-        .insert(profiles)
-        .values({ ...profileValues(c.req.valid("json")), userId: caller.userId })
-        .returning();
-      return c.json(await renderWritten(c, profile!), 201);
-    } catch (e) {
-      // The UNIQUE index on user_id keeps it to one profile, concurrent creates included.
-      if (isUniqueViolation(e, "profiles.user_id")) throw nonFieldError("You already have a profile.");
-      throw e;
-    }
-  })
-  .get("/me/", describe({ tag: "profiles", summary: "The caller's profile", responses: ok("The profile.", profileResponse), errors: [404] }), permit([IsAuthenticated]), ownProfile, (c) => c.json(render(c, c.var.found)))
-  .patch("/me/", describe({ tag: "profiles", summary: "Change the caller's profile", responses: ok("The changed profile.", profileResponse), errors: [404] }), permit([IsAuthenticated]), ownProfile, validateJson(profileBody), async (c) =>
-    c.json(await updateProfile(c, c.req.valid("json"))),
+  .get(
+    "/",
+    describe({
+      tag: "profiles",
+      summary: "The caller's profile, as a list",
+      responses: ok("Empty until the caller creates a profile.", listOf(profileResponse)),
+    }),
+    permit([IsAuthenticated]),
+    async (c) => {
+      const rows = await withOwner(c.var.db, mine(c.var.caller.userId));
+      return c.json(rows.map((row) => render(c, row)));
+    },
   )
-  .get("/:id{[0-9]+}/", describe({ tag: "profiles", summary: "The caller's profile, by id", responses: ok("The profile.", profileResponse) }), permit([IsAuthenticated]), ownProfile, (c) => c.json(render(c, c.var.found)))
+  .post(
+    "/",
+    describe({
+      tag: "profiles",
+      summary: "Create the caller's profile (one per user)",
+      responses: created("The new profile.", profileResponse),
+    }),
+    permit([IsAuthenticated]),
+    validateJson(profileBody),
+    async (c) => {
+      const { db, caller } = c.var;
+      try {
+        const [profile] = await db
+          .insert(profiles)
+          .values({ ...profileValues(c.req.valid("json")), userId: caller.userId })
+          .returning();
+        return c.json(await renderWritten(c, profile!), 201);
+      } catch (e) {
+        // The UNIQUE index on user_id keeps it to one profile, concurrent creates included.
+        if (isUniqueViolation(e, "profiles.user_id")) throw nonFieldError("You already have a profile.");
+        throw e;
+      }
+    },
+  )
+  .get(
+    "/me/",
+    describe({
+      tag: "profiles",
+      summary: "The caller's profile",
+      responses: ok("The profile.", profileResponse),
+      errors: [404],
+    }),
+    permit([IsAuthenticated]),
+    ownProfile,
+    (c) => c.json(render(c, c.var.found)),
+  )
+  .patch(
+    "/me/",
+    describe({
+      tag: "profiles",
+      summary: "Change the caller's profile",
+      responses: ok("The changed profile.", profileResponse),
+      errors: [404],
+    }),
+    permit([IsAuthenticated]),
+    ownProfile,
+    validateJson(profileBody),
+    async (c) => c.json(await updateProfile(c, c.req.valid("json"))),
+  )
+  .get(
+    "/:id{[0-9]+}/",
+    describe({
+      tag: "profiles",
+      summary: "The caller's profile, by id",
+      responses: ok("The profile.", profileResponse),
+    }),
+    permit([IsAuthenticated]),
+    ownProfile,
+    (c) => c.json(render(c, c.var.found)),
+  )
   // Every profile field is optional (blank=True), so a full update takes the same body as a partial one.
-  .put("/:id{[0-9]+}/", describe({ tag: "profiles", summary: "Change the caller's profile, by id", responses: ok("The changed profile.", profileResponse) }), permit([IsAuthenticated]), ownProfile, validateJson(profileBody), async (c) =>
-    c.json(await updateProfile(c, c.req.valid("json"))),
+  .put(
+    "/:id{[0-9]+}/",
+    describe({
+      tag: "profiles",
+      summary: "Change the caller's profile, by id",
+      responses: ok("The changed profile.", profileResponse),
+    }),
+    permit([IsAuthenticated]),
+    ownProfile,
+    validateJson(profileBody),
+    async (c) => c.json(await updateProfile(c, c.req.valid("json"))),
   )
-  .patch("/:id{[0-9]+}/", describe({ tag: "profiles", summary: "Change the caller's profile, by id", responses: ok("The changed profile.", profileResponse) }), permit([IsAuthenticated]), ownProfile, validateJson(profileBody), async (c) =>
-    c.json(await updateProfile(c, c.req.valid("json"))),
+  .patch(
+    "/:id{[0-9]+}/",
+    describe({
+      tag: "profiles",
+      summary: "Change the caller's profile, by id",
+      responses: ok("The changed profile.", profileResponse),
+    }),
+    permit([IsAuthenticated]),
+    ownProfile,
+    validateJson(profileBody),
+    async (c) => c.json(await updateProfile(c, c.req.valid("json"))),
   )
-  .delete("/:id{[0-9]+}/", describe({ tag: "profiles", summary: "Delete the caller's profile and its avatar", responses: noContent("Deleted.") }), permit([IsAuthenticated]), ownProfile, async (c) => {
-    const { db, caller, found } = c.var;
-    const [deleted] = await db
-      .delete(profiles)
-      .where(and(mine(caller.userId), eq(profiles.id, found.profile.id)))
-      .returning({ avatarKey: profiles.avatarKey });
-    if (!deleted) throw profileNotFound();
-    if (deleted.avatarKey) await discardAvatar(c.env.AVATARS, deleted.avatarKey);
-    return c.body(null, 204);
-  });
+  .delete(
+    "/:id{[0-9]+}/",
+    describe({
+      tag: "profiles",
+      summary: "Delete the caller's profile and its avatar",
+      responses: noContent("Deleted."),
+    }),
+    permit([IsAuthenticated]),
+    ownProfile,
+    async (c) => {
+      const { db, caller, found } = c.var;
+      const [deleted] = await db
+        .delete(profiles)
+        .where(and(mine(caller.userId), eq(profiles.id, found.profile.id)))
+        .returning({ avatarKey: profiles.avatarKey });
+      if (!deleted) throw profileNotFound();
+      if (deleted.avatarKey) await discardAvatar(c.env.AVATARS, deleted.avatarKey);
+      return c.body(null, 204);
+    },
+  );

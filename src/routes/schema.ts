@@ -51,9 +51,27 @@ Every response carries \`Allow\`; a method a path does not support is 405.`;
 export function schemaRoutes(routes: () => readonly RouterRoute[], authenticates: DocumentOptions["authenticates"]) {
   let document: object | undefined;
   return new Hono<AppEnv>()
-    .get("/schema/", describe({ tag: "schema", summary: "This OpenAPI 3.1 document", responses: ok("The document.", { mediaType: "application/json", schema: { type: "object" } }) }), permit([AllowAny]), (c) => {
-      document ??= openApiDocument(routes(), { title: "edge-drf-api", version, description, authenticates });
-      return c.json(document);
-    })
-    .get("/docs/", describe({ tag: "schema", summary: "Interactive documentation (Swagger UI)", responses: ok("An HTML page.", { mediaType: "text/html", schema: { type: "string" } }) }), permit([AllowAny]), (c) => c.html(DOCS_PAGE, 200, { "Content-Security-Policy": DOCS_CSP }));
+    .get(
+      "/schema/",
+      describe({
+        tag: "schema",
+        summary: "This OpenAPI 3.1 document",
+        responses: ok("The document.", { mediaType: "application/json", schema: { type: "object" } }),
+      }),
+      permit([AllowAny]),
+      (c) => {
+        document ??= openApiDocument(routes(), { title: "edge-drf-api", version, description, authenticates });
+        return c.json(document);
+      },
+    )
+    .get(
+      "/docs/",
+      describe({
+        tag: "schema",
+        summary: "Interactive documentation (Swagger UI)",
+        responses: ok("An HTML page.", { mediaType: "text/html", schema: { type: "string" } }),
+      }),
+      permit([AllowAny]),
+      (c) => c.html(DOCS_PAGE, 200, { "Content-Security-Policy": DOCS_CSP }),
+    );
 }

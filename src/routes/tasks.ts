@@ -48,7 +48,9 @@ const listQuery = (deleted: boolean) =>
   );
 export const LIST_QUERIES = { live: listQuery(false), trash: listQuery(true) };
 const oneTask = preparedQuery((db: Database) =>
-  withOwner(db).where(ownTask(sql.placeholder("ownerId"), sql.placeholder("id"))).prepare(),
+  withOwner(db)
+    .where(ownTask(sql.placeholder("ownerId"), sql.placeholder("id")))
+    .prepare(),
 );
 
 /** get_object() before the body is read: a bad body on a missing task is 404, not 400 (DRF's order). */
@@ -73,47 +75,101 @@ async function updateTask(db: Database, { task: { id, ownerId }, ownerUsername }
 
 /** The tutorial's TaskViewSet: private to its owner; DELETE moves a task to the trash. */
 export const taskRoutes = new Hono<AppEnv>()
-  .get("/", describe({ tag: "tasks", summary: "The caller's tasks", responses: ok("Newest first.", listOf(taskResponse)) }), permit([IsAuthenticated]), async (c) => c.json(await listOwnTasks(c.var.db, c.var.caller.userId, false)))
-  .post("/", describe({ tag: "tasks", summary: "Add a task", responses: created("The new task.", taskResponse) }), permit([IsAuthenticated]), validateJson(taskBody), async (c) => {
-    const { db, caller } = c.var;
-    const [task] = await db
-      .insert(tasks)
-      .values({ ...c.req.valid("json"), ownerId: caller.userId })
-      .returning();
-    return c.json(serializeTask(task!, (await c.var.user).username), 201);
-  })
-  .get("/trash/", describe({ tag: "tasks", summary: "The caller's deleted tasks", responses: ok("Newest first.", listOf(taskResponse)) }), permit([IsAuthenticated]), async (c) =>
-    c.json(await listOwnTasks(c.var.db, c.var.caller.userId, true)),
+  .get(
+    "/",
+    describe({ tag: "tasks", summary: "The caller's tasks", responses: ok("Newest first.", listOf(taskResponse)) }),
+    permit([IsAuthenticated]),
+    async (c) => c.json(await listOwnTasks(c.var.db, c.var.caller.userId, false)),
   )
-  .get("/:id{[0-9]+}/", describe({ tag: "tasks", summary: "One of the caller's tasks", responses: ok("The task.", taskResponse) }), permit([IsAuthenticated]), taskObject, (c) =>
-    c.json(serializeTask(c.var.found.task, c.var.found.ownerUsername)),
+  .post(
+    "/",
+    describe({ tag: "tasks", summary: "Add a task", responses: created("The new task.", taskResponse) }),
+    permit([IsAuthenticated]),
+    validateJson(taskBody),
+    async (c) => {
+      const { db, caller } = c.var;
+      const [task] = await db
+        .insert(tasks)
+        .values({ ...c.req.valid("json"), ownerId: caller.userId })
+        .returning();
+      return c.json(serializeTask(task!, (await c.var.user).username), 201);
+    },
   )
-  .put("/:id{[0-9]+}/", describe({ tag: "tasks", summary: "Replace a task", responses: ok("The changed task.", taskResponse) }), permit([IsAuthenticated]), taskObject, validateJson(taskBody), async (c) =>
-    c.json(await updateTask(c.var.db, c.var.found, c.req.valid("json"))),
+  .get(
+    "/trash/",
+    describe({
+      tag: "tasks",
+      summary: "The caller's deleted tasks",
+      responses: ok("Newest first.", listOf(taskResponse)),
+    }),
+    permit([IsAuthenticated]),
+    async (c) => c.json(await listOwnTasks(c.var.db, c.var.caller.userId, true)),
   )
-  .patch("/:id{[0-9]+}/", describe({ tag: "tasks", summary: "Change some fields of a task", responses: ok("The changed task.", taskResponse) }), permit([IsAuthenticated]), taskObject, validateJson(taskPatch), async (c) =>
-    c.json(await updateTask(c.var.db, c.var.found, c.req.valid("json"))),
+  .get(
+    "/:id{[0-9]+}/",
+    describe({ tag: "tasks", summary: "One of the caller's tasks", responses: ok("The task.", taskResponse) }),
+    permit([IsAuthenticated]),
+    taskObject,
+    (c) => c.json(serializeTask(c.var.found.task, c.var.found.ownerUsername)),
+  )
+  .put(
+    "/:id{[0-9]+}/",
+    describe({ tag: "tasks", summary: "Replace a task", responses: ok("The changed task.", taskResponse) }),
+    permit([IsAuthenticated]),
+    taskObject,
+    validateJson(taskBody),
+    async (c) => c.json(await updateTask(c.var.db, c.var.found, c.req.valid("json"))),
+  )
+  .patch(
+    "/:id{[0-9]+}/",
+    describe({
+      tag: "tasks",
+      summary: "Change some fields of a task",
+      responses: ok("The changed task.", taskResponse),
+    }),
+    permit([IsAuthenticated]),
+    taskObject,
+    validateJson(taskPatch),
+    async (c) => c.json(await updateTask(c.var.db, c.var.found, c.req.valid("json"))),
   )
   // Soft delete: one conditional UPDATE, so a task already in the trash (or not the caller's) is 404.
-  .delete("/:id{[0-9]+}/", describe({ tag: "tasks", summary: "Move a task to the trash", responses: noContent("In the trash (GET /api/tasks/trash/).") }), permit([IsAuthenticated]), async (c) => {
-    const [task] = await c.var.db
-      .update(tasks)
-      .set({ deletedAt: new Date() })
-      .where(ownTask(c.var.caller.userId, taskId(c.req.param("id"))))
-      .returning({ id: tasks.id });
-    if (!task) throw taskNotFound();
-    return c.body(null, 204);
-  })
+  .delete(
+    "/:id{[0-9]+}/",
+    describe({
+      tag: "tasks",
+      summary: "Move a task to the trash",
+      responses: noContent("In the trash (GET /api/tasks/trash/)."),
+    }),
+    permit([IsAuthenticated]),
+    async (c) => {
+      const [task] = await c.var.db
+        .update(tasks)
+        .set({ deletedAt: new Date() })
+        .where(ownTask(c.var.caller.userId, taskId(c.req.param("id"))))
+        .returning({ id: tasks.id });
+      if (!task) throw taskNotFound();
+      return c.body(null, 204);
+    },
+  )
   // Restoring a live task changes nothing and answers it as it is (idempotent, like DRF's all_objects lookup).
-  .post("/:id{[0-9]+}/restore/", describe({ tag: "tasks", summary: "Take a task out of the trash", responses: ok("The task, live again.", taskResponse) }), permit([IsAuthenticated]), async (c) => {
-    const { db, caller } = c.var;
-    const id = taskId(c.req.param("id"));
-    const [restored] = await db
-      .update(tasks)
-      .set({ deletedAt: null })
-      .where(ownTask(caller.userId, id, true))
-      .returning();
-    const task = restored ?? (await db.select().from(tasks).where(ownTask(caller.userId, id)).get());
-    if (!task) throw taskNotFound();
-    return c.json(serializeTask(task, (await c.var.user).username));
-  });
+  .post(
+    "/:id{[0-9]+}/restore/",
+    describe({
+      tag: "tasks",
+      summary: "Take a task out of the trash",
+      responses: ok("The task, live again.", taskResponse),
+    }),
+    permit([IsAuthenticated]),
+    async (c) => {
+      const { db, caller } = c.var;
+      const id = taskId(c.req.param("id"));
+      const [restored] = await db
+        .update(tasks)
+        .set({ deletedAt: null })
+        .where(ownTask(caller.userId, id, true))
+        .returning();
+      const task = restored ?? (await db.select().from(tasks).where(ownTask(caller.userId, id)).get());
+      if (!task) throw taskNotFound();
+      return c.json(serializeTask(task, (await c.var.user).username));
+    },
+  );

@@ -7,13 +7,12 @@ import { authenticationFailed, nonFieldError, tokenNotValid } from "../lib/error
 import { validateJson } from "../lib/validate";
 import { AllowAny } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
-import { describe, ok } from "../openapi/describe";
 import { clearRefreshCookie, deliverRefresh, refreshTokenOf } from "../middleware/token-transport";
+import { describe, ok } from "../openapi/describe";
 import { emptyResponse, obtainBody, refreshBody, tokenPairResponse, verifyBody } from "../schemas/token";
 import { DEVICE_LIFETIME, issueDeviceToken, knownDevice } from "../services/devices";
 import { LoginThrottle } from "../services/login-throttle";
 import { burnOneDerivation, verifyPassword } from "../services/passwords";
-import { insertSession, newSession, recordLogin, sessionTokens } from "../services/sessions";
 import {
   blacklistInKv,
   isRevoked,
@@ -21,6 +20,7 @@ import {
   revokeSession,
   rotateRefreshToken,
 } from "../services/refresh-tokens";
+import { insertSession, newSession, recordLogin, sessionTokens } from "../services/sessions";
 import { decodeToken, type TokenClaims, TokenError } from "../services/tokens";
 import { usernameKey } from "../services/usernames";
 
@@ -98,49 +98,96 @@ export const tokenRoutes = new Hono<AppEnv>()
     // RFC 6749 §5.1: responses carrying tokens must not be cached.
     c.header("Cache-Control", "no-store");
   })
-  .post("/", describe({ tag: "token", summary: "Log in: a new access and refresh token", description: "By `username` or `email`. At most 10 failed logins per account per hour from unknown clients (the `login` " + "throttle), and 10 more for each device that has logged in before (the `__Host-device` cookie set here). " + "With `X-Token-Transport: cookie`, the refresh token is set as the HttpOnly `__Host-refresh` cookie instead.", responses: ok("A new token pair (a new session).", tokenPairResponse), errors: [401, 503] }), permit([AllowAny], { primary: true }), validateJson(obtainBody), async (c) => {
-    const { db, config } = c.var;
-    const { username, email, password } = c.req.valid("json");
-    const { user, throttle } = await (username !== undefined
-      ? byUsername(c, usernameKey(username))
-      : byEmail(c, email!));
-    if (!user) {
-      await burnOneDerivation(password);
-      throw noActiveAccount();
-    }
-    const passwordOk = await verifyPassword(password, user.password);
-    if (!passwordOk || !user.isActive) throw noActiveAccount();
+  .post(
+    "/",
+    describe({
+      tag: "token",
+      summary: "Log in: a new access and refresh token",
+      description:
+        "By `username` or `email`. At most 10 failed logins per account per hour from unknown clients (the `login` " +
+        "throttle), and 10 more for each device that has logged in before (the `__Host-device` cookie set here). " +
+        "With `X-Token-Transport: cookie`, the refresh token is set as the HttpOnly `__Host-refresh` cookie instead.",
+      responses: ok("A new token pair (a new session).", tokenPairResponse),
+      errors: [401, 503],
+    }),
+    permit([AllowAny], { primary: true }),
+    validateJson(obtainBody),
+    async (c) => {
+      const { db, config } = c.var;
+      const { username, email, password } = c.req.valid("json");
+      const { user, throttle } = await (username !== undefined
+        ? byUsername(c, usernameKey(username))
+        : byEmail(c, email!));
+      if (!user) {
+        await burnOneDerivation(password);
+        throw noActiveAccount();
+      }
+      const passwordOk = await verifyPassword(password, user.password);
+      if (!passwordOk || !user.isActive) throw noActiveAccount();
 
-    const session = newSession(config, c.req.header("User-Agent"));
-    const [, , tokens, device] = await Promise.all([
-      throttle.forgive(),
-      db.batch([
-        recordLogin(db, user.id, session.createdAt),
-        insertSession(db, session, user.id),
-      ]),
-      sessionTokens(config, user.id, session),
-      issueDeviceToken(config, user.usernameKey),
-    ]);
-    // This client is now a known device of the account: its failed logins get a budget of their own.
-    setCookie(c, DEVICE_COOKIE, device, { ...DEVICE_COOKIE_OPTIONS, maxAge: DEVICE_LIFETIME });
-    return c.json({ ...deliverRefresh(c, tokens.refresh, tokens.refreshClaims.exp), access: tokens.access });
-  })
-  .post("/refresh/", describe({ tag: "token", summary: "Rotate a refresh token", description: "A refresh token works once: reusing one revokes its whole session.", responses: ok("A new access token and the next refresh token.", tokenPairResponse), errors: [401, 403] }), permit([AllowAny], { primary: true }), validateJson(refreshBody), async (c) => {
-    const claims = await refreshClaims(c, refreshTokenOf(c, c.req.valid("json").refresh));
-    const tokens = await orRefused(rotateRefreshToken(c.var.db, c.var.config, claims));
-    mirrorToKv(c, claims);
-    return c.json({ access: tokens.access, ...deliverRefresh(c, tokens.refresh, tokens.refreshClaims.exp) });
-  })
-  .post("/verify/", describe({ tag: "token", summary: "Check that a token is valid", responses: ok("The token is valid.", emptyResponse), errors: [401] }), permit([AllowAny], { primary: true }), validateJson(verifyBody), async (c) => {
-    const claims = await decodeOrReject(c.var.config, c.req.valid("json").token, null);
-    // simplejwt answers a blacklisted token here with a 400 validation error, not a 401.
-    if (await isRevoked(c.var.db, c.env.BLACKLIST, claims)) throw nonFieldError("Token is blacklisted");
-    return c.json({});
-  })
-  .post("/blacklist/", describe({ tag: "token", summary: "Log out: revoke the session of a refresh token", description: "Its access tokens stop working too.", responses: ok("The session is revoked.", emptyResponse), errors: [401, 403] }), permit([AllowAny], { primary: true }), validateJson(refreshBody), async (c) => {
-    const claims = await refreshClaims(c, refreshTokenOf(c, c.req.valid("json").refresh));
-    await orRefused(revokeSession(c.var.db, claims));
-    mirrorToKv(c, claims);
-    clearRefreshCookie(c);
-    return c.json({});
-  });
+      const session = newSession(config, c.req.header("User-Agent"));
+      const [, , tokens, device] = await Promise.all([
+        throttle.forgive(),
+        db.batch([recordLogin(db, user.id, session.createdAt), insertSession(db, session, user.id)]),
+        sessionTokens(config, user.id, session),
+        issueDeviceToken(config, user.usernameKey),
+      ]);
+      // This client is now a known device of the account: its failed logins get a budget of their own.
+      setCookie(c, DEVICE_COOKIE, device, { ...DEVICE_COOKIE_OPTIONS, maxAge: DEVICE_LIFETIME });
+      return c.json({ ...deliverRefresh(c, tokens.refresh, tokens.refreshClaims.exp), access: tokens.access });
+    },
+  )
+  .post(
+    "/refresh/",
+    describe({
+      tag: "token",
+      summary: "Rotate a refresh token",
+      description: "A refresh token works once: reusing one revokes its whole session.",
+      responses: ok("A new access token and the next refresh token.", tokenPairResponse),
+      errors: [401, 403],
+    }),
+    permit([AllowAny], { primary: true }),
+    validateJson(refreshBody),
+    async (c) => {
+      const claims = await refreshClaims(c, refreshTokenOf(c, c.req.valid("json").refresh));
+      const tokens = await orRefused(rotateRefreshToken(c.var.db, c.var.config, claims));
+      mirrorToKv(c, claims);
+      return c.json({ access: tokens.access, ...deliverRefresh(c, tokens.refresh, tokens.refreshClaims.exp) });
+    },
+  )
+  .post(
+    "/verify/",
+    describe({
+      tag: "token",
+      summary: "Check that a token is valid",
+      responses: ok("The token is valid.", emptyResponse),
+      errors: [401],
+    }),
+    permit([AllowAny], { primary: true }),
+    validateJson(verifyBody),
+    async (c) => {
+      const claims = await decodeOrReject(c.var.config, c.req.valid("json").token, null);
+      // simplejwt answers a blacklisted token here with a 400 validation error, not a 401.
+      if (await isRevoked(c.var.db, c.env.BLACKLIST, claims)) throw nonFieldError("Token is blacklisted");
+      return c.json({});
+    },
+  )
+  .post(
+    "/blacklist/",
+    describe({
+      tag: "token",
+      summary: "Log out: revoke the session of a refresh token",
+      description: "Its access tokens stop working too.",
+      responses: ok("The session is revoked.", emptyResponse),
+      errors: [401, 403],
+    }),
+    permit([AllowAny], { primary: true }),
+    validateJson(refreshBody),
+    async (c) => {
+      const claims = await refreshClaims(c, refreshTokenOf(c, c.req.valid("json").refresh));
+      await orRefused(revokeSession(c.var.db, claims));
+      mirrorToKv(c, claims);
+      clearRefreshCookie(c);
+      return c.json({});
+    },
+  );

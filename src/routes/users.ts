@@ -43,55 +43,110 @@ const LAST_SUPERUSER = "This would leave no active superuser: make another accou
 
 /** The caller's own account, and account administration for staff (DRF's IsAdminUser: is_staff). */
 export const userRoutes = new Hono<AppEnv>()
-  .get("/me/", describe({ tag: "users", summary: "The caller's account", responses: ok("The account.", userResponse) }), permit([IsAuthenticated]), async (c) => c.json(serializeUser(await c.var.user)))
-  .get("/", describe({ tag: "users", summary: "Every account (staff)", responses: ok("The accounts.", listOf(userResponse)) }), permit([IsAdminUser]), async (c) => {
-    const rows = await c.var.db.select().from(users).orderBy(desc(users.dateJoined), desc(users.id));
-    return c.json(rows.map(serializeUser));
-  })
-  .get("/:id{[0-9]+}/", describe({ tag: "users", summary: "One account (staff)", responses: ok("The account.", userResponse) }), permit([IsAdminUser]), accountObject, (c) => c.json(serializeUser(c.var.account)))
+  .get(
+    "/me/",
+    describe({ tag: "users", summary: "The caller's account", responses: ok("The account.", userResponse) }),
+    permit([IsAuthenticated]),
+    async (c) => c.json(serializeUser(await c.var.user)),
+  )
+  .get(
+    "/",
+    describe({ tag: "users", summary: "Every account (staff)", responses: ok("The accounts.", listOf(userResponse)) }),
+    permit([IsAdminUser]),
+    async (c) => {
+      const rows = await c.var.db.select().from(users).orderBy(desc(users.dateJoined), desc(users.id));
+      return c.json(rows.map(serializeUser));
+    },
+  )
+  .get(
+    "/:id{[0-9]+}/",
+    describe({ tag: "users", summary: "One account (staff)", responses: ok("The account.", userResponse) }),
+    permit([IsAdminUser]),
+    accountObject,
+    (c) => c.json(serializeUser(c.var.account)),
+  )
   // Ends every session of the account: its refresh and access tokens are refused from the next request.
-  .delete("/:id{[0-9]+}/sessions/", describe({ tag: "users", summary: "End every session of an account (staff)", description: "Only a superuser may do it for a superuser.", responses: noContent("Ended."), errors: [403] }), permit([IsAdminUser], { primary: true }), accountObject, async (c) => {
-    checkSuperuserBoundary(await c.var.user, c.var.account, {});
-    await revokeAllSessions(c.var.db, c.var.account.id);
-    return c.body(null, 204);
-  })
+  .delete(
+    "/:id{[0-9]+}/sessions/",
+    describe({
+      tag: "users",
+      summary: "End every session of an account (staff)",
+      description: "Only a superuser may do it for a superuser.",
+      responses: noContent("Ended."),
+      errors: [403],
+    }),
+    permit([IsAdminUser], { primary: true }),
+    accountObject,
+    async (c) => {
+      checkSuperuserBoundary(await c.var.user, c.var.account, {});
+      await revokeAllSessions(c.var.db, c.var.account.id);
+      return c.body(null, 204);
+    },
+  )
   // An account locked out by guesses from unknown clients: its failed logins are forgotten. Staff who
   // are not superusers cannot do it for a superuser (they could otherwise keep guessing its password).
-  .delete("/:id{[0-9]+}/login-failures/", describe({ tag: "users", summary: "Forget an account's failed logins from unknown clients (staff)", description: "Lifts a lockout of the `login` throttle. Known devices keep their own counts. Only a superuser may do it for a superuser.", responses: noContent("Forgotten."), errors: [403, 503] }), permit([IsAdminUser], { primary: true }), accountObject, async (c) => {
-    checkSuperuserBoundary(await c.var.user, c.var.account, {});
-    await clearLoginFailures(c.env, c.var.account.usernameKey);
-    return c.body(null, 204);
-  })
+  .delete(
+    "/:id{[0-9]+}/login-failures/",
+    describe({
+      tag: "users",
+      summary: "Forget an account's failed logins from unknown clients (staff)",
+      description:
+        "Lifts a lockout of the `login` throttle. Known devices keep their own counts. Only a superuser may do it for a superuser.",
+      responses: noContent("Forgotten."),
+      errors: [403, 503],
+    }),
+    permit([IsAdminUser], { primary: true }),
+    accountObject,
+    async (c) => {
+      checkSuperuserBoundary(await c.var.user, c.var.account, {});
+      await clearLoginFailures(c.env, c.var.account.usernameKey);
+      return c.body(null, 204);
+    },
+  )
   // A deactivated user's next request fails authentication (401 user_inactive): the flag is read on every request.
-  .patch("/:id{[0-9]+}/", describe({ tag: "users", summary: "Change an account: names, email, is_active, is_staff (staff)", responses: ok("The changed account.", userResponse) }), permit([IsAdminUser], { primary: true }), accountObject, validateJson(adminUserPatch), async (c) => {
-    const { account } = c.var;
-    const input = c.req.valid("json");
-    const changes = {
-      username: input.username,
-      usernameKey: input.username === undefined ? undefined : usernameKey(input.username),
-      email: input.email,
-      firstName: input.first_name,
-      lastName: input.last_name,
-      isActive: input.is_active,
-      isStaff: input.is_staff,
-    };
-    checkSuperuserBoundary(await c.var.user, account, changes);
-    // An empty PATCH is valid and changes nothing (users has no updated_at to touch; Drizzle refuses an empty SET).
-    if (Object.values(changes).every((v) => v === undefined)) return c.json(serializeUser(account));
+  .patch(
+    "/:id{[0-9]+}/",
+    describe({
+      tag: "users",
+      summary: "Change an account: names, email, is_active, is_staff (staff)",
+      responses: ok("The changed account.", userResponse),
+    }),
+    permit([IsAdminUser], { primary: true }),
+    accountObject,
+    validateJson(adminUserPatch),
+    async (c) => {
+      const { account } = c.var;
+      const input = c.req.valid("json");
+      const changes = {
+        username: input.username,
+        usernameKey: input.username === undefined ? undefined : usernameKey(input.username),
+        email: input.email,
+        firstName: input.first_name,
+        lastName: input.last_name,
+        isActive: input.is_active,
+        isStaff: input.is_staff,
+      };
+      checkSuperuserBoundary(await c.var.user, account, changes);
+      // An empty PATCH is valid and changes nothing (users has no updated_at to touch; Drizzle refuses an empty SET).
+      if (Object.values(changes).every((v) => v === undefined)) return c.json(serializeUser(account));
 
-    // Nobody may take the last active superuser out of administering — themselves included. Decided in
-    // the UPDATE itself, so two superusers stepping down at once cannot both succeed.
-    const stepsDown = account.isSuperuser && (changes.isActive === false || changes.isStaff === false);
-    // (Inside the subquery, "users" names the subquery's own rows: SQL resolves names innermost first.)
-    const guard = stepsDown ? sql`exists (select 1 from ${users} where ${and(administers, ne(users.id, account.id))})` : undefined;
-    const [updated] = await uniqueAccount(
-      c.var.db
-        .update(users)
-        .set(changes)
-        .where(and(eq(users.id, account.id), guard))
-        .returning(),
-    );
-    if (updated) return c.json(serializeUser(updated));
-    if (stepsDown) throw validationError({ [changes.isActive === false ? "is_active" : "is_staff"]: [LAST_SUPERUSER] });
-    throw notFound("User");
-  });
+      // Nobody may take the last active superuser out of administering — themselves included. Decided in
+      // the UPDATE itself, so two superusers stepping down at once cannot both succeed.
+      const stepsDown = account.isSuperuser && (changes.isActive === false || changes.isStaff === false);
+      // (Inside the subquery, "users" names the subquery's own rows: SQL resolves names innermost first.)
+      const guard = stepsDown
+        ? sql`exists (select 1 from ${users} where ${and(administers, ne(users.id, account.id))})`
+        : undefined;
+      const [updated] = await uniqueAccount(
+        c.var.db
+          .update(users)
+          .set(changes)
+          .where(and(eq(users.id, account.id), guard))
+          .returning(),
+      );
+      if (updated) return c.json(serializeUser(updated));
+      if (stepsDown)
+        throw validationError({ [changes.isActive === false ? "is_active" : "is_staff"]: [LAST_SUPERUSER] });
+      throw notFound("User");
+    },
+  );

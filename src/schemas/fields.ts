@@ -23,8 +23,42 @@ export const charField = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (typeof value === "number" ? String(value) : value), schema);
 
 // DRF's BooleanField TRUE_VALUES / FALSE_VALUES.
-const TRUE_VALUES = new Set<unknown>(["t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1, true]);
-const FALSE_VALUES = new Set<unknown>(["f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0, false]);
+const TRUE_VALUES = new Set<unknown>([
+  "t",
+  "T",
+  "y",
+  "Y",
+  "yes",
+  "Yes",
+  "YES",
+  "true",
+  "True",
+  "TRUE",
+  "on",
+  "On",
+  "ON",
+  "1",
+  1,
+  true,
+]);
+const FALSE_VALUES = new Set<unknown>([
+  "f",
+  "F",
+  "n",
+  "N",
+  "no",
+  "No",
+  "NO",
+  "false",
+  "False",
+  "FALSE",
+  "off",
+  "Off",
+  "OFF",
+  "0",
+  0,
+  false,
+]);
 
 /** DRF's BooleanField: "yes", "on", 1, ... are booleans too; anything else is "Must be a valid boolean.". */
 export const booleanField = z.preprocess(
@@ -52,15 +86,21 @@ export function parseIsoDate(text: string): string | null {
 }
 
 /** DRF's DateField (ISO 8601): any value that is not a real date, strings or not, gets DRF's one message. */
-export const dateField = z.unknown().transform((value, ctx) => {
-  if (value === undefined || value === null) {
-    ctx.addIssue({ code: "custom", message: value === null ? "This field may not be null." : "This field is required." });
-    return z.NEVER;
-  }
-  const date = typeof value === "string" ? parseIsoDate(value) : null;
-  if (date === null) {
-    ctx.addIssue({ code: "custom", message: DATE_FORMAT_ERROR });
-    return z.NEVER;
-  }
-  return date;
-}).meta({ type: "string", format: "date" }); // for the OpenAPI document: its unknown input would read as "any value"
+export const dateField = z
+  .unknown()
+  .transform((value, ctx) => {
+    if (value === undefined || value === null) {
+      ctx.addIssue({
+        code: "custom",
+        message: value === null ? "This field may not be null." : "This field is required.",
+      });
+      return z.NEVER;
+    }
+    const date = typeof value === "string" ? parseIsoDate(value) : null;
+    if (date === null) {
+      ctx.addIssue({ code: "custom", message: DATE_FORMAT_ERROR });
+      return z.NEVER;
+    }
+    return date;
+  })
+  .meta({ type: "string", format: "date" }); // for the OpenAPI document: its unknown input would read as "any value"

@@ -1,4 +1,4 @@
-import { or, eq, type SQL } from "drizzle-orm";
+import { eq, or, type SQL } from "drizzle-orm";
 import { createInsertSchema } from "drizzle-zod";
 import { z } from "zod";
 import { emailIs, type User, users } from "../db/schema";

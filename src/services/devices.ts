@@ -13,14 +13,24 @@ export const DEVICE_LIFETIME = 365 * 86_400;
 /** A device token for the account `usernameKey` logged into: a JWT of our key set, token_type "device". */
 export function issueDeviceToken(config: Config, usernameKey: string): Promise<string> {
   const iat = nowSeconds();
-  return signClaims(config, { token_type: "device", exp: iat + DEVICE_LIFETIME, iat, jti: randomId(), sub: usernameKey });
+  return signClaims(config, {
+    token_type: "device",
+    exp: iat + DEVICE_LIFETIME,
+    iat,
+    jti: randomId(),
+    sub: usernameKey,
+  });
 }
 
 /**
  * The device a token names if it is ours, unexpired, a device token, and issued for this account;
  * null for anything else (no cookie, another account's, forged, malformed): an unknown client.
  */
-export async function knownDevice(config: Config, raw: string | undefined, usernameKey: string): Promise<string | null> {
+export async function knownDevice(
+  config: Config,
+  raw: string | undefined,
+  usernameKey: string,
+): Promise<string | null> {
   if (!raw) return null;
   try {
     const claims = await verifiedClaims(config, raw);

@@ -29,7 +29,12 @@ export function knownRefusals(key: string, windows: readonly ThrottleWindow[], n
  * all and log nothing. Otherwise the limiter decides (so the windows that pass log the request, as
  * DRF's do), within LIMITER_TIMEOUT_MS.
  */
-export async function judge(env: Env, key: string, windows: readonly ThrottleWindow[], now: number): Promise<Verdict[]> {
+export async function judge(
+  env: Env,
+  key: string,
+  windows: readonly ThrottleWindow[],
+  now: number,
+): Promise<Verdict[]> {
   const recalled = windows.map((w) => memory.recall(key, w, now));
   if (recalled.every((v) => v !== null)) return recalled as Verdict[];
   const verdicts = await withTimeout(rateLimiter(env, key).hit([...windows], now));
@@ -57,7 +62,10 @@ export async function refund(env: Env, key: string, scopes: readonly string[], a
 async function withTimeout<T>(call: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | null = null;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LimiterUnavailable(`no answer within ${LIMITER_TIMEOUT_MS} ms`)), LIMITER_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new LimiterUnavailable(`no answer within ${LIMITER_TIMEOUT_MS} ms`)),
+      LIMITER_TIMEOUT_MS,
+    );
   });
   try {
     return await Promise.race([call, timeout]);

@@ -25,12 +25,19 @@ export async function purge(db: Database, config: Config, now = Date.now()): Pro
   const stale = and(isNotNull(tasks.deletedAt), lt(tasks.deletedAt, trashedBefore));
   return {
     sessions: await inBatches(() =>
-      db.delete(tokenFamilies).where(
-        inArray(tokenFamilies.id, db.select({ id: tokenFamilies.id }).from(tokenFamilies).where(ended).limit(PURGE_BATCH)),
-      ),
+      db
+        .delete(tokenFamilies)
+        .where(
+          inArray(
+            tokenFamilies.id,
+            db.select({ id: tokenFamilies.id }).from(tokenFamilies).where(ended).limit(PURGE_BATCH),
+          ),
+        ),
     ),
     tasks: await inBatches(() =>
-      db.delete(tasks).where(inArray(tasks.id, db.select({ id: tasks.id }).from(tasks).where(stale).limit(PURGE_BATCH))),
+      db
+        .delete(tasks)
+        .where(inArray(tasks.id, db.select({ id: tasks.id }).from(tasks).where(stale).limit(PURGE_BATCH))),
     ),
   };
 }

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import { tokenFamilies, users } from "../db/schema";
 import type { Database } from "../db/client";
+import { tokenFamilies, users } from "../db/schema";
 import type { Config } from "../lib/config";
 import { randomId } from "../lib/random-id";
 import { userWithSession } from "./sessions";
@@ -20,9 +20,7 @@ const KV_MIN_TTL = 60;
 
 /** Why a refresh token was refused. `message` is simplejwt's detail. */
 export class RefreshRefused extends Error {
-  constructor(
-    message: "Token is blacklisted" | "Token is expired" | "No active account found for the given token.",
-  ) {
+  constructor(message: "Token is blacklisted" | "Token is expired" | "No active account found for the given token.") {
     super(message);
   }
 }

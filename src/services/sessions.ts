@@ -1,7 +1,7 @@
 import { and, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import { preparedQuery } from "../db/client";
 import { tokenFamilies, users } from "../db/schema";
-import type { Database } from "../db/client";
 import type { Config } from "../lib/config";
 import { randomId } from "../lib/random-id";
 import { issueTokenPair } from "./tokens";

@@ -6,7 +6,7 @@
 // The document comes from the Worker itself — wrangler.toml, run in workerd by wrangler's
 // unstable_startWorker on a free port with throwaway local state — and GET /api/schema/, exactly as an
 // SPA team would fetch it from `npm run dev` (README, "Typed client").
-import { readFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import openapiTS, { astToString, COMMENT_HEADER } from "openapi-typescript";
@@ -18,7 +18,16 @@ const OUTPUT = join(ROOT, "test/browser/spa/api-schema.d.ts");
 // /api/schema/ reads the configuration like any request, so the Worker needs a signing key set; this
 // one signs nothing anybody keeps (it is not .dev.vars', which may be missing or stale).
 const THROWAWAY_KEYS = JSON.stringify({
-  keys: [{ kid: "schema", alg: "HS256", kty: "oct", k: Buffer.alloc(32, 7).toString("base64url"), use: "sig", state: "current" }],
+  keys: [
+    {
+      kid: "schema",
+      alg: "HS256",
+      kty: "oct",
+      k: Buffer.alloc(32, 7).toString("base64url"),
+      use: "sig",
+      state: "current",
+    },
+  ],
 });
 
 async function servedDocument() {

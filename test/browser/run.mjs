@@ -63,7 +63,8 @@ function recordApiTraffic(page, api) {
   const exchanges = [];
   const find = (request) => exchanges.find((e) => e.request === request);
   page.on("request", (request) => {
-    if (request.url().startsWith(`${api}/`)) exchanges.push({ request, method: request.method(), path: new URL(request.url()).pathname });
+    if (request.url().startsWith(`${api}/`))
+      exchanges.push({ request, method: request.method(), path: new URL(request.url()).pathname });
   });
   page.on("response", async (response) => {
     const exchange = find(response.request());
@@ -98,7 +99,10 @@ async function runStep(page, traffic, step) {
  */
 function answered(server, method, path, status = "") {
   const line = `[wrangler:info] ${method} ${path} ${status}`;
-  return server.log().split("\n").filter((l) => l.startsWith(line)).length;
+  return server
+    .log()
+    .split("\n")
+    .filter((l) => l.startsWith(line)).length;
 }
 
 /** The API's log once `count()` has changed from `before` (or after 5 s, when it has not). */
@@ -141,11 +145,21 @@ async function spaFlow(context, spa, foreign, server) {
   await step("cookie-login");
   const cookies = await context.cookies(api);
   const refresh = cookies.find((c) => c.name === "__Host-refresh");
-  const attributes = refresh && `HttpOnly ${refresh.httpOnly}, Secure ${refresh.secure}, SameSite ${refresh.sameSite}, path ${refresh.path}`;
-  check(refresh?.httpOnly && refresh.secure && refresh.sameSite === "Strict", "the browser holds the refresh cookie", attributes);
+  const attributes =
+    refresh &&
+    `HttpOnly ${refresh.httpOnly}, Secure ${refresh.secure}, SameSite ${refresh.sameSite}, path ${refresh.path}`;
+  check(
+    refresh?.httpOnly && refresh.secure && refresh.sameSite === "Strict",
+    "the browser holds the refresh cookie",
+    attributes,
+  );
   await step("cookie-hidden");
   const visible = await page.evaluate(() => document.cookie);
-  check(!visible.includes(refresh.value) && !visible.includes("__Host-refresh"), "document.cookie cannot see it", `"${visible}"`);
+  check(
+    !visible.includes(refresh.value) && !visible.includes("__Host-refresh"),
+    "document.cookie cannot see it",
+    `"${visible}"`,
+  );
 
   await page.reload();
   check((await page.locator("li").count()) === 0, "a reload starts the page over: no token in memory");
@@ -163,11 +177,18 @@ async function spaFlow(context, spa, foreign, server) {
   check(forged.text.includes("CSRF check failed"), "the allowed origin reads the 403 too");
   await step("cookie-resume"); // the foreign page's attempts used up nothing
   await step("cookie-logout");
-  check(!(await context.cookies(api)).some((c) => c.name === "__Host-refresh"), "logging out cleared the refresh cookie");
+  check(
+    !(await context.cookies(api)).some((c) => c.name === "__Host-refresh"),
+    "logging out cleared the refresh cookie",
+  );
 
   await step("throttle");
   const exposed = page.locator('li[data-step="exposed"]');
-  check((await exposed.getAttribute("data-ok")) === "true", "only exposed headers are readable", await exposed.textContent());
+  check(
+    (await exposed.getAttribute("data-ok")) === "true",
+    "only exposed headers are readable",
+    await exposed.textContent(),
+  );
   const screenshot = join(ARTIFACTS, "browser-spa.png");
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(`  screenshot: ${screenshot}`);
@@ -248,9 +269,16 @@ async function docsPage(context, api) {
   page.on("response", (r) => r.url().includes("/api/docs/assets/") && assets.push(r));
 
   await page.goto(`${api}/api/docs/`);
-  await page.locator(".opblock").nth(operations - 1).waitFor({ timeout: 30_000 });
+  await page
+    .locator(".opblock")
+    .nth(operations - 1)
+    .waitFor({ timeout: 30_000 });
   check(refused.length === 0, "the docs page loads nothing but the API's origin", refused.join(" "));
-  const served = await Promise.all(assets.map(async (r) => `${new URL(r.url()).pathname} ${r.status()} ${(await r.allHeaders())["x-content-type-options"]}`));
+  const served = await Promise.all(
+    assets.map(
+      async (r) => `${new URL(r.url()).pathname} ${r.status()} ${(await r.allHeaders())["x-content-type-options"]}`,
+    ),
+  );
   check(
     assets.length === 3 && assets.every((r) => r.status() === 200),
     "Swagger UI's script, styles and initializer come from the Worker's static assets",
@@ -277,7 +305,11 @@ async function docsPage(context, api) {
   await answer.waitFor({ timeout: 30_000 });
   const status = (await answer.locator(".response-col_status").textContent()).trim();
   const body = await answer.locator(".response-col_description pre").first().textContent();
-  check(status === "200" && body.includes(`"username": "${username}"`), "Authorize, then Try it out: GET /api/users/me/", `${status} ${body.replace(/\s+/g, " ").slice(0, 80)}…`);
+  check(
+    status === "200" && body.includes(`"username": "${username}"`),
+    "Authorize, then Try it out: GET /api/users/me/",
+    `${status} ${body.replace(/\s+/g, " ").slice(0, 80)}…`,
+  );
   check(problems.length === 0, "the docs page runs without console errors (CSP included)", problems.join("\n"));
   await me.scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(ARTIFACTS, "api-docs-try-it-out.png") });

@@ -1,7 +1,7 @@
 // `npm run fuzz`: every route × method × malformed bodies, headers and tokens, as anonymous, a user and
 // a superuser, over real HTTP against `npm run dev` (fresh state, throttles raised so that refusals do
 // not hide what lies behind them). Fails on any response ≥ 500 and prints the counts by status.
-import { startDevServer, run } from "./dev-server.mjs";
+import { run, startDevServer } from "./dev-server.mjs";
 
 const PASSWORD = "correct horse battery staple";
 const RATES = JSON.stringify({
@@ -37,7 +37,10 @@ function bodies(fields) {
     json(Object.fromEntries(fields.map((f) => [f, "ok"]))),
     { type: "text/plain", body: "a=b" },
     { type: "application/x-www-form-urlencoded", body: "title=x&password=y" },
-    { type: "multipart/form-data; boundary=x", body: "--x\r\nContent-Disposition: form-data; name=avatar\r\n\r\nGIF89a\r\n--x--" },
+    {
+      type: "multipart/form-data; boundary=x",
+      body: "--x\r\nContent-Disposition: form-data; name=avatar\r\n\r\nGIF89a\r\n--x--",
+    },
     { type: "multipart/form-data", body: "garbage" },
     { type: "image/png", body: "\x89PNG\r\n\x1a\nnot really" },
     ...perField,
@@ -45,9 +48,30 @@ function bodies(fields) {
 }
 
 const FIELDS = [
-  "username", "email", "password", "password_confirm", "old_password", "new_password", "new_password_confirm",
-  "refresh", "token", "title", "author", "published_date", "isbn", "description", "desc", "completed",
-  "bio", "phone_number", "website", "first_name", "last_name", "is_active", "is_staff", "avatar",
+  "username",
+  "email",
+  "password",
+  "password_confirm",
+  "old_password",
+  "new_password",
+  "new_password_confirm",
+  "refresh",
+  "token",
+  "title",
+  "author",
+  "published_date",
+  "isbn",
+  "description",
+  "desc",
+  "completed",
+  "bio",
+  "phone_number",
+  "website",
+  "first_name",
+  "last_name",
+  "is_active",
+  "is_staff",
+  "avatar",
 ];
 
 function headerVariants(tokens) {
@@ -63,7 +87,11 @@ function headerVariants(tokens) {
     { "x-d1-bookmark": "garbage" },
     { "x-d1-bookmark": "ffffffff-ffffffff-ffffffff-ffffffffffffffffffffffffffffffff" },
     { "If-None-Match": "garbage", "If-Match": "W/garbage", "If-Modified-Since": "yesterday" },
-    { Cookie: "__Host-refresh=garbage; __Host-device=garbage", "X-Token-Transport": "cookie", Origin: "http://localhost:5173" },
+    {
+      Cookie: "__Host-refresh=garbage; __Host-device=garbage",
+      "X-Token-Transport": "cookie",
+      Origin: "http://localhost:5173",
+    },
     { Origin: "null", "X-Token-Transport": "COOKIE" },
     { "CF-Connecting-IP": "not an ip", "X-Forwarded-For": "1.1.1.1, , garbage" },
   ];
@@ -89,9 +117,11 @@ function paths(document, ids) {
 
 async function pool(items, size, work) {
   let next = 0;
-  await Promise.all(Array.from({ length: size }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: size }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
 }
 
 const server = await startDevServer({ vars: { DEFAULT_THROTTLE_RATES: RATES } });
@@ -100,18 +130,39 @@ let done = 0;
 const failures = [];
 try {
   const base = server.url;
-  const user = await json(base, "POST", "/api/register/", { username: "fuzz", email: "fuzz@example.com", password: PASSWORD, password_confirm: PASSWORD });
-  const created = await run("npm", ["run", "createsuperuser", "--", "--username", "root", "--email", "root@example.com", "--no-input"], {
-    env: { ...process.env, DJANGO_SUPERUSER_PASSWORD: PASSWORD, PERSIST_TO: server.state },
+  const user = await json(base, "POST", "/api/register/", {
+    username: "fuzz",
+    email: "fuzz@example.com",
+    password: PASSWORD,
+    password_confirm: PASSWORD,
   });
+  const created = await run(
+    "npm",
+    ["run", "createsuperuser", "--", "--username", "root", "--email", "root@example.com", "--no-input"],
+    {
+      env: { ...process.env, DJANGO_SUPERUSER_PASSWORD: PASSWORD, PERSIST_TO: server.state },
+    },
+  );
   if (created.code !== 0) throw new Error(`createsuperuser failed:\n${created.log}`);
   const root = await json(base, "POST", "/api/token/", { username: "root", password: PASSWORD });
-  const book = await json(base, "POST", "/api/books/", { title: "T", author: "A", published_date: "2020-01-01" }, user.body.access);
+  const book = await json(
+    base,
+    "POST",
+    "/api/books/",
+    { title: "T", author: "A", published_date: "2020-01-01" },
+    user.body.access,
+  );
   const task = await json(base, "POST", "/api/tasks/", { title: "T" }, user.body.access);
   const profile = await json(base, "POST", "/api/profiles/", {}, user.body.access);
   const me = await json(base, "GET", "/api/users/me/", undefined, user.body.access);
   const sessions = await json(base, "GET", "/api/sessions/", undefined, user.body.access);
-  const ids = { book: book.body.id, task: task.body.id, profile: profile.body.id, user: me.body.id, session: sessions.body[0].id };
+  const ids = {
+    book: book.body.id,
+    task: task.body.id,
+    profile: profile.body.id,
+    user: me.body.id,
+    session: sessions.body[0].id,
+  };
   const document = (await json(base, "GET", "/api/schema/")).body;
 
   const identities = [null, user.body, root.body];
@@ -134,7 +185,11 @@ try {
   requests.sort((a, b) => Number(endsSessions(a)) - Number(endsSessions(b)));
   console.log(`fuzz: ${requests.length} requests against ${base}`);
   await pool(requests, 16, async ({ method, path, tokens, type, body, headers }) => {
-    const sent = { ...(type ? { "Content-Type": type } : {}), ...(tokens ? { Authorization: `Bearer ${tokens.access}` } : {}), ...headers };
+    const sent = {
+      ...(type ? { "Content-Type": type } : {}),
+      ...(tokens ? { Authorization: `Bearer ${tokens.access}` } : {}),
+      ...headers,
+    };
     let status;
     try {
       const res = await fetch(base + path, { method, headers: sent, body, redirect: "manual" });

@@ -62,7 +62,8 @@ function scan(line, quote) {
     else if (quote === '"') {
       if (ch === '"') quote = null;
     } else if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === "#" && (i === 0 || /\s/.test(line[i - 1]))) return { code: line.slice(0, i), comment: line.slice(i), quote };
+    else if (ch === "#" && (i === 0 || /\s/.test(line[i - 1])))
+      return { code: line.slice(0, i), comment: line.slice(i), quote };
   }
   return { code: line, comment: "", quote };
 }
@@ -87,8 +88,10 @@ function commands(block) {
       last = null;
     } else if (/^\s*#/.test(text)) {
       const status = statusIn(text);
-      if (status && !last) throw new Error(`README.md:${number}: "→ ${status}" follows no command (put it right below one)`);
-      if (status && last.expect && last.expect !== status) throw new Error(`README.md:${number}: a second status for one command`);
+      if (status && !last)
+        throw new Error(`README.md:${number}: "→ ${status}" follows no command (put it right below one)`);
+      if (status && last.expect && last.expect !== status)
+        throw new Error(`README.md:${number}: a second status for one command`);
       if (status) last.expect = status;
     } else {
       const { code, comment, quote } = scan(text, null);
@@ -164,7 +167,8 @@ function runSession(steps, file, { cwd, env }) {
 
 function requireTools() {
   const missing = ["bash", "curl", "jq"].filter((tool) => spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0);
-  if (missing.length) throw new Error(`the walkthroughs need ${missing.join(" and ")}: apt-get install ${missing.join(" ")}`);
+  if (missing.length)
+    throw new Error(`the walkthroughs need ${missing.join(" and ")}: apt-get install ${missing.join(" ")}`);
 }
 
 let server = null;
@@ -175,7 +179,8 @@ try {
   const tested = blocks.filter((b) => b.tested);
   if (tested.length === 0) throw new Error("README.md has no ```sh tested block");
   const skipped = new Map();
-  for (const b of blocks.filter((b) => !b.tested)) skipped.set(b.section, [...(skipped.get(b.section) ?? []), `:${b.line}`]);
+  for (const b of blocks.filter((b) => !b.tested))
+    skipped.set(b.section, [...(skipped.get(b.section) ?? []), `:${b.line}`]);
   const notRun = [...skipped].map(([section, lines]) => `${section} (${lines.join(" ")})`);
   console.log(`readme: ${tested.length} tested blocks; not run: ${notRun.join(", ") || "none"}`);
   const steps = tested.flatMap(commands);
@@ -186,7 +191,10 @@ try {
   console.log(`readme: npm run dev on ${server.url} (state ${server.state})`);
   const port = new URL(server.url).port;
   await writeFile(join(scratch, "session.sh"), script(steps, port));
-  const result = await runSession(steps, join(scratch, "session.sh"), { cwd: scratch, env: { ...process.env, PERSIST_TO: server.state } });
+  const result = await runSession(steps, join(scratch, "session.sh"), {
+    cwd: scratch,
+    env: { ...process.env, PERSIST_TO: server.state },
+  });
   if (result.failure) {
     const at = result.step ? `README.md:${result.step.line} (${result.step.block.section})` : "README.md";
     const log = server.log().trim().split("\n").slice(-30).join("\n");

@@ -21,7 +21,8 @@ export const envWith = (set: KeySet, vars: Record<string, string | undefined> = 
  * otherwise (header members set to undefined are left out).
  */
 export async function signWith(key: SigningKey, claims: Record<string, unknown>, header: Record<string, unknown> = {}) {
-  const secret = key.kty === "oct" ? base64url.decode(key.k) : await importJWK({ ...publicJwk(key), d: key.d }, key.alg);
+  const secret =
+    key.kty === "oct" ? base64url.decode(key.k) : await importJWK({ ...publicJwk(key), d: key.d }, key.alg);
   const protectedHeader = Object.fromEntries(
     Object.entries({ alg: key.alg, kid: key.kid, typ: "JWT", ...header }).filter(([, v]) => v !== undefined),
   ) as JWTHeaderParameters;

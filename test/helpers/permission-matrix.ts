@@ -54,7 +54,8 @@ async function makeWorld(spec: ResourceSpec): Promise<World> {
 function request(spec: ResourceSpec, world: World, actor: Actor, action: Action) {
   const token = actor === "anonymous" ? undefined : world[actor].access;
   const path = action === "list" || action === "create" ? spec.base : `${spec.base}${world.id}/`;
-  const body = action === "create" || action === "update" || action === "partial_update" ? spec.bodies[action] : undefined;
+  const body =
+    action === "create" || action === "update" || action === "partial_update" ? spec.bodies[action] : undefined;
   return call(METHODS[action], path, body, { token });
 }
 

@@ -34,4 +34,6 @@ export const makeSuperuser = (userId: number) =>
   env.DB.prepare("UPDATE users SET is_staff = 1, is_superuser = 1 WHERE id = ?").bind(userId).run();
 
 export const setActive = (userId: number, active: boolean) =>
-  env.DB.prepare("UPDATE users SET is_active = ? WHERE id = ?").bind(active ? 1 : 0, userId).run();
+  env.DB.prepare("UPDATE users SET is_active = ? WHERE id = ?")
+    .bind(active ? 1 : 0, userId)
+    .run();

@@ -5,7 +5,15 @@ import { initKeySet } from "../../src/services/key-rotation";
 // What `npm run deploy` refuses before anything is applied or uploaded (scripts/check-deploy.mjs runs
 // these checks on wrangler.toml as wrangler reads it; here, on configurations of the tests' making).
 
-const RATES = { anon: "100/hour", user: "1000/hour", burst: "60/min", sustained: "1000/day", uploads: "20/day", login: "10/hour", book_create: "5/day" };
+const RATES = {
+  anon: "100/hour",
+  user: "1000/hour",
+  burst: "60/min",
+  sustained: "1000/day",
+  uploads: "20/day",
+  login: "10/hour",
+  book_create: "5/day",
+};
 
 /** A production environment that is ready to deploy, shaped as wrangler's resolved config. */
 const production = (vars: Record<string, unknown> = {}, more: Partial<WorkerConfig> = {}): WorkerConfig => ({
@@ -21,7 +29,9 @@ const production = (vars: Record<string, unknown> = {}, more: Partial<WorkerConf
     JWT_ALGORITHM: "HS256",
     ...vars,
   },
-  d1_databases: [{ binding: "DB", database_name: "edge-drf-api-production", database_id: "6c1f0d2e-8b4a-4f3e-9a7d-2b5c8e1f0a93" }],
+  d1_databases: [
+    { binding: "DB", database_name: "edge-drf-api-production", database_id: "6c1f0d2e-8b4a-4f3e-9a7d-2b5c8e1f0a93" },
+  ],
   kv_namespaces: [{ binding: "BLACKLIST", id: "0f5a8c2e4b6d4e1f9a3c7b5d2e8f1a4c" }],
   r2_buckets: [{ binding: "AVATARS", bucket_name: "edge-drf-api-avatars-production" }],
   durable_objects: { bindings: [{ name: "RATE_LIMITER" }] },
@@ -37,7 +47,8 @@ const local: WorkerConfig = {
   kv_namespaces: [{ binding: "BLACKLIST", id: "00000000000000000000000000000000" }],
 };
 
-const check = (target: WorkerConfig, keySet?: KeySetSource) => checkDeployment(target, local, { env: "production", keySet });
+const check = (target: WorkerConfig, keySet?: KeySetSource) =>
+  checkDeployment(target, local, { env: "production", keySet });
 const errorsOf = (target: WorkerConfig, keySet?: KeySetSource) => check(target, keySet).errors;
 
 describe("a production configuration ready to deploy", () => {
@@ -48,17 +59,25 @@ describe("a production configuration ready to deploy", () => {
   it("passes with its key set, and with vars given as JSON text (as --var and the dashboard give them)", async () => {
     const keySet = { text: JSON.stringify(await initKeySet("HS256")), from: "keys.json" };
     expect(check(production(), keySet)).toEqual({ errors: [], warnings: [] });
-    const asText = production({ DEFAULT_THROTTLE_RATES: JSON.stringify(RATES), DEFAULT_THROTTLE_CLASSES: '["anon", "user"]' });
+    const asText = production({
+      DEFAULT_THROTTLE_RATES: JSON.stringify(RATES),
+      DEFAULT_THROTTLE_CLASSES: '["anon", "user"]',
+    });
     expect(errorsOf(asText)).toEqual([]);
   });
 });
 
 describe("binding ids", () => {
   it("refuses the REPLACE_WITH_ placeholders, naming the setting and the command that makes the id", () => {
-    const target = production({}, {
-      d1_databases: [{ binding: "DB", database_name: "edge-drf-api-production", database_id: "REPLACE_WITH_D1_DATABASE_ID" }],
-      kv_namespaces: [{ binding: "BLACKLIST", id: "REPLACE_WITH_KV_NAMESPACE_ID" }],
-    });
+    const target = production(
+      {},
+      {
+        d1_databases: [
+          { binding: "DB", database_name: "edge-drf-api-production", database_id: "REPLACE_WITH_D1_DATABASE_ID" },
+        ],
+        kv_namespaces: [{ binding: "BLACKLIST", id: "REPLACE_WITH_KV_NAMESPACE_ID" }],
+      },
+    );
     expect(errorsOf(target)).toEqual([
       '[[env.production.d1_databases]] database_id (binding "DB") is still the placeholder "REPLACE_WITH_D1_DATABASE_ID": ' +
         "run `npx wrangler d1 create edge-drf-api-production` and paste the database_id it prints (a UUID)",
@@ -79,7 +98,9 @@ describe("binding ids", () => {
   it("refuses an environment that lacks a binding the Worker uses (environments inherit none)", () => {
     const target = production({}, { kv_namespaces: [], durable_objects: { bindings: [] } });
     expect(errorsOf(target)).toEqual([
-      expect.stringMatching(/^\[env.production\] has no kv_namespaces binding "BLACKLIST".*\[\[env.production.kv_namespaces\]\]/),
+      expect.stringMatching(
+        /^\[env.production\] has no kv_namespaces binding "BLACKLIST".*\[\[env.production.kv_namespaces\]\]/,
+      ),
       expect.stringMatching(/^\[env.production\] has no durable_objects.bindings binding "RATE_LIMITER"/),
     ]);
   });
@@ -87,15 +108,47 @@ describe("binding ids", () => {
 
 describe("vars, through the API's own parser", () => {
   it.each([
-    ["a rate without a period", { DEFAULT_THROTTLE_RATES: { ...RATES, burst: "60/fortnight" } }, 'DEFAULT_THROTTLE_RATES.burst: "60/fortnight" has no period'],
-    ["a rate that is not one", { DEFAULT_THROTTLE_RATES: { ...RATES, anon: "ten/hour" } }, 'DEFAULT_THROTTLE_RATES.anon: "ten/hour" is not a rate'],
-    ["a scope without a rate", { DEFAULT_THROTTLE_RATES: { anon: "1/s" } }, "No default throttle rate set for 'user' scope"],
-    ["an unknown scope", { DEFAULT_THROTTLE_RATES: { ...RATES, bursty: "1/s" } }, 'DEFAULT_THROTTLE_RATES: unknown scope "bursty"'],
-    ["an unknown throttle class", { DEFAULT_THROTTLE_CLASSES: ["anon", "users"] }, 'DEFAULT_THROTTLE_CLASSES: unknown throttle "users"'],
-    ["a lifetime that is not a whole number", { ACCESS_TOKEN_LIFETIME: "300.5" }, "ACCESS_TOKEN_LIFETIME must be a whole number of seconds"],
+    [
+      "a rate without a period",
+      { DEFAULT_THROTTLE_RATES: { ...RATES, burst: "60/fortnight" } },
+      'DEFAULT_THROTTLE_RATES.burst: "60/fortnight" has no period',
+    ],
+    [
+      "a rate that is not one",
+      { DEFAULT_THROTTLE_RATES: { ...RATES, anon: "ten/hour" } },
+      'DEFAULT_THROTTLE_RATES.anon: "ten/hour" is not a rate',
+    ],
+    [
+      "a scope without a rate",
+      { DEFAULT_THROTTLE_RATES: { anon: "1/s" } },
+      "No default throttle rate set for 'user' scope",
+    ],
+    [
+      "an unknown scope",
+      { DEFAULT_THROTTLE_RATES: { ...RATES, bursty: "1/s" } },
+      'DEFAULT_THROTTLE_RATES: unknown scope "bursty"',
+    ],
+    [
+      "an unknown throttle class",
+      { DEFAULT_THROTTLE_CLASSES: ["anon", "users"] },
+      'DEFAULT_THROTTLE_CLASSES: unknown throttle "users"',
+    ],
+    [
+      "a lifetime that is not a whole number",
+      { ACCESS_TOKEN_LIFETIME: "300.5" },
+      "ACCESS_TOKEN_LIFETIME must be a whole number of seconds",
+    ],
     ["a lifetime of zero", { SESSION_LIFETIME: "0" }, "SESSION_LIFETIME must be positive"],
-    ["a lifetime in words", { REFRESH_TOKEN_LIFETIME: "one day" }, "REFRESH_TOKEN_LIFETIME must be a number of seconds"],
-    ["an algorithm the API does not sign with", { JWT_ALGORITHM: "RS256" }, "JWT_ALGORITHM must be one of HS256, ES256, EdDSA"],
+    [
+      "a lifetime in words",
+      { REFRESH_TOKEN_LIFETIME: "one day" },
+      "REFRESH_TOKEN_LIFETIME must be a number of seconds",
+    ],
+    [
+      "an algorithm the API does not sign with",
+      { JWT_ALGORITHM: "RS256" },
+      "JWT_ALGORITHM must be one of HS256, ES256, EdDSA",
+    ],
   ])("refuses %s, naming the setting", (_, vars, problem) => {
     const errors = errorsOf(production(vars));
     expect(errors).toContainEqual(expect.stringContaining(`[env.production.vars] ${problem}`));
@@ -104,10 +157,14 @@ describe("vars, through the API's own parser", () => {
 
   it("refuses lifetimes out of order: ACCESS ≤ REFRESH ≤ SESSION", () => {
     expect(errorsOf(production({ ACCESS_TOKEN_LIFETIME: "90000" }))).toEqual([
-      expect.stringMatching(/^\[env.production.vars\] ACCESS_TOKEN_LIFETIME \(90000 s\) is longer than REFRESH_TOKEN_LIFETIME \(86400 s\)/),
+      expect.stringMatching(
+        /^\[env.production.vars\] ACCESS_TOKEN_LIFETIME \(90000 s\) is longer than REFRESH_TOKEN_LIFETIME \(86400 s\)/,
+      ),
     ]);
     expect(errorsOf(production({ SESSION_LIFETIME: "3600" }))).toEqual([
-      expect.stringMatching(/REFRESH_TOKEN_LIFETIME \(86400 s\) is longer than SESSION_LIFETIME \(3600 s\): .*lengthen SESSION_LIFETIME/),
+      expect.stringMatching(
+        /REFRESH_TOKEN_LIFETIME \(86400 s\) is longer than SESSION_LIFETIME \(3600 s\): .*lengthen SESSION_LIFETIME/,
+      ),
     ]);
     expect(errorsOf(production({ ACCESS_TOKEN_LIFETIME: "86400", SESSION_LIFETIME: "86400" }))).toEqual([]);
   });
@@ -135,10 +192,15 @@ describe("CORS_ALLOWED_ORIGINS", () => {
     ["https://app.mysite.dev/", 'CORS_ALLOWED_ORIGINS: "https://app.mysite.dev/" is not an origin'],
     ["https://*.mysite.dev", 'CORS_ALLOWED_ORIGINS: "https://*.mysite.dev" is a wildcard'],
     ["http://localhost:5173", 'CORS_ALLOWED_ORIGINS allows "http://localhost:5173" in production'],
-    ["https://app.mysite.dev,http://127.0.0.1:8787", 'CORS_ALLOWED_ORIGINS allows "http://127.0.0.1:8787" in production'],
+    [
+      "https://app.mysite.dev,http://127.0.0.1:8787",
+      'CORS_ALLOWED_ORIGINS allows "http://127.0.0.1:8787" in production',
+    ],
     ["http://dev.localhost:3000", 'CORS_ALLOWED_ORIGINS allows "http://dev.localhost:3000" in production'],
   ])("refuses %j", (origins, problem) => {
-    expect(errorsOf(production({ CORS_ALLOWED_ORIGINS: origins }))).toEqual([expect.stringContaining(`[env.production.vars] ${problem}`)]);
+    expect(errorsOf(production({ CORS_ALLOWED_ORIGINS: origins }))).toEqual([
+      expect.stringContaining(`[env.production.vars] ${problem}`),
+    ]);
   });
 
   it("refuses a list that is not text", () => {
@@ -163,7 +225,9 @@ describe("the key set, when one is given", () => {
   it("is validated against JWT_ALGORITHM, naming where it came from", async () => {
     const keySet = { text: JSON.stringify(await initKeySet("EdDSA")), from: "keys.json" };
     expect(errorsOf(production(), keySet)).toEqual([
-      expect.stringMatching(/^keys.json: JWT_SIGNING_KEYS's current key ".+" is EdDSA but JWT_ALGORITHM is HS256: set JWT_ALGORITHM = "EdDSA"/),
+      expect.stringMatching(
+        /^keys.json: JWT_SIGNING_KEYS's current key ".+" is EdDSA but JWT_ALGORITHM is HS256: set JWT_ALGORITHM = "EdDSA"/,
+      ),
     ]);
   });
 
@@ -173,7 +237,9 @@ describe("the key set, when one is given", () => {
     expect(others).toEqual([]);
     expect(problem).toMatch(/an HS256 secret shorter than 32 bytes/);
     expect(problem).not.toContain("c2hvcnQ");
-    expect(errorsOf(production(), { text: "{keys", from: "k.json" })).toEqual([expect.stringContaining("JWT_SIGNING_KEYS is not valid JSON")]);
+    expect(errorsOf(production(), { text: "{keys", from: "k.json" })).toEqual([
+      expect.stringContaining("JWT_SIGNING_KEYS is not valid JSON"),
+    ]);
   });
 });
 

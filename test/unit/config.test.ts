@@ -30,7 +30,10 @@ describe("configuration", () => {
 
   it.each([
     [{ JWT_ALGORITHM: "RS256" }, /JWT_ALGORITHM must be one of HS256, ES256, EdDSA/],
-    [{ JWT_ALGORITHM: "ES256" }, /JWT_SIGNING_KEYS's current key "test-hs256-current" is HS256 but JWT_ALGORITHM is ES256/],
+    [
+      { JWT_ALGORITHM: "ES256" },
+      /JWT_SIGNING_KEYS's current key "test-hs256-current" is HS256 but JWT_ALGORITHM is ES256/,
+    ],
     [{ JWT_SIGNING_KEYS: "not json" }, /JWT_SIGNING_KEYS is not valid JSON/],
     [{ JWT_SIGNING_KEYS: '{"keys": []}' }, /JWT_SIGNING_KEYS has an empty "keys" list/],
     [{ JWT_LEEWAY: "a minute" }, /JWT_LEEWAY must be a number of seconds/],

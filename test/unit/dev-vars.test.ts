@@ -3,7 +3,7 @@ import { readVar, removeVar, writeVar } from "../../scripts/dev-vars";
 
 // What `npm run dev` and `npm run keys` do to a developer's .dev.vars: one line changes, the rest stays.
 describe(".dev.vars editing", () => {
-  const file = "# local secrets\nexport OTHER=1\nJWT_SECRET=abc # old\n\nLAST=\"x y\"\n";
+  const file = '# local secrets\nexport OTHER=1\nJWT_SECRET=abc # old\n\nLAST="x y"\n';
 
   it("reads a value, unquoted or quoted, the later line winning as in dotenv", () => {
     expect(readVar(file, "OTHER")).toBe("1");
@@ -32,7 +32,7 @@ describe(".dev.vars editing", () => {
   });
 
   it("removes a variable's lines and nothing else", () => {
-    expect(removeVar(file, "JWT_SECRET")).toBe("# local secrets\nexport OTHER=1\n\nLAST=\"x y\"\n");
+    expect(removeVar(file, "JWT_SECRET")).toBe('# local secrets\nexport OTHER=1\n\nLAST="x y"\n');
     expect(removeVar("JWT_SECRET=abc\n", "JWT_SECRET")).toBe("");
     expect(removeVar(file, "NOTHING")).toBe(file);
   });

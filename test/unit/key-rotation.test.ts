@@ -25,14 +25,17 @@ describe("generateKey", () => {
     expect(a.kid).not.toBe(await calculateJwkThumbprint({ kty: "oct", k: a.k }));
   });
 
-  it.each(["ES256", "EdDSA"] as const)("makes a %s key whose kid is the RFC 7638 thumbprint of its public half", async (alg) => {
-    const key = await generateKey(alg, "next");
-    if (key.kty === "oct") throw new Error("unreachable");
-    expect(key).toMatchObject({ alg, use: "sig", state: "next", kty: alg === "ES256" ? "EC" : "OKP" });
-    expect(key.kid).toBe(await calculateJwkThumbprint(publicJwk(key)));
-    expect(key.d).toEqual(expect.any(String));
-    valid({ keys: [{ ...key, state: "current" }] });
-  });
+  it.each(["ES256", "EdDSA"] as const)(
+    "makes a %s key whose kid is the RFC 7638 thumbprint of its public half",
+    async (alg) => {
+      const key = await generateKey(alg, "next");
+      if (key.kty === "oct") throw new Error("unreachable");
+      expect(key).toMatchObject({ alg, use: "sig", state: "next", kty: alg === "ES256" ? "EC" : "OKP" });
+      expect(key.kid).toBe(await calculateJwkThumbprint(publicJwk(key)));
+      expect(key.d).toEqual(expect.any(String));
+      valid({ keys: [{ ...key, state: "current" }] });
+    },
+  );
 });
 
 describe("initKeySet", () => {
@@ -125,7 +128,9 @@ describe("revokeKey", () => {
 
   it("refuses a kid that is not in the set, listing the kids", async () => {
     const set = await initKeySet("HS256");
-    await expect(revokeKey(set, "nope", "HS256")).rejects.toThrow(/No key with kid "nope" in the set \(its kids: \w+, \w+\)/);
+    await expect(revokeKey(set, "nope", "HS256")).rejects.toThrow(
+      /No key with kid "nope" in the set \(its kids: \w+, \w+\)/,
+    );
   });
 });
 

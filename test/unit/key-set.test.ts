@@ -19,11 +19,14 @@ function problemsOf(value: unknown, algorithm?: "HS256" | "ES256" | "EdDSA"): st
 }
 
 describe("parseKeySet", () => {
-  it.each(["HS256", "ES256", "EdDSA"] as const)("reads a %s set and keeps only the members it describes", async (alg) => {
-    const set = await initKeySet(alg);
-    const padded = { keys: set.keys.map((k) => ({ ...k, key_ops: ["sign"], ext: true, note: "hi" })) };
-    expect(parseKeySet(text(padded), alg)).toEqual(set);
-  });
+  it.each(["HS256", "ES256", "EdDSA"] as const)(
+    "reads a %s set and keeps only the members it describes",
+    async (alg) => {
+      const set = await initKeySet(alg);
+      const padded = { keys: set.keys.map((k) => ({ ...k, key_ops: ["sign"], ext: true, note: "hi" })) };
+      expect(parseKeySet(text(padded), alg)).toEqual(set);
+    },
+  );
 
   it("takes keys of several algorithms, as a set moving from one to another holds", async () => {
     const set = { keys: [await generateKey("ES256", "current"), await generateKey("HS256", "previous")] };
@@ -59,21 +62,32 @@ describe("parseKeySet", () => {
       [{ ...ed, state: "current", crv: "Ed448" }, /EdDSA with a "crv" other than "Ed25519"/],
       [{ ...es, state: "current", y: undefined }, /no "y"/],
     ];
-    for (const [key, problem] of cases) expect(problemsOf({ keys: [key] }), String(problem)).toContainEqual(expect.stringMatching(problem));
+    for (const [key, problem] of cases)
+      expect(problemsOf({ keys: [key] }), String(problem)).toContainEqual(expect.stringMatching(problem));
   });
 
   it("requires exactly one current key, at most one next and unique kids", async () => {
     const [a, b, c] = await Promise.all([1, 2, 3].map(() => generateKey("HS256", "next")));
     expect(problemsOf({ keys: [a] })).toEqual([expect.stringMatching(/has no current key/)]);
-    expect(problemsOf({ keys: [{ ...a, state: "current" }, { ...b, state: "current" }] })).toEqual([
-      expect.stringMatching(/has 2 current keys \(.+\): exactly one may sign/),
-    ]);
+    expect(
+      problemsOf({
+        keys: [
+          { ...a, state: "current" },
+          { ...b, state: "current" },
+        ],
+      }),
+    ).toEqual([expect.stringMatching(/has 2 current keys \(.+\): exactly one may sign/)]);
     expect(problemsOf({ keys: [{ ...a, state: "current" }, b, c] })).toEqual([
       expect.stringMatching(/more than one next key/),
     ]);
-    expect(problemsOf({ keys: [{ ...a, state: "current" }, { ...b, kid: a!.kid }] })).toEqual([
-      expect.stringMatching(/two keys with kid ".+": every kid must be unique/),
-    ]);
+    expect(
+      problemsOf({
+        keys: [
+          { ...a, state: "current" },
+          { ...b, kid: a!.kid },
+        ],
+      }),
+    ).toEqual([expect.stringMatching(/two keys with kid ".+": every kid must be unique/)]);
   });
 
   it("requires the current key to sign with JWT_ALGORITHM, and says how to get there", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { hashPassword, MAX_PBKDF2_ITERATIONS, verifyPassword } from "../../src/services/passwords";
 import { passwordProblems } from "../../src/services/password-policy";
+import { hashPassword, MAX_PBKDF2_ITERATIONS, verifyPassword } from "../../src/services/passwords";
 
 // Computed with Python's hashlib.pbkdf2_hmac, exactly as Django's PBKDF2PasswordHasher does.
 const DJANGO_HASH = "pbkdf2_sha256$100000$DjangoSaltValue1234567$iKoHMO+mrjxHyl6TVGS9YeZFjfqoAckrBrgVjLLojf0=";

@@ -3,7 +3,12 @@ import { usernameChanges } from "../../scripts/username-changes";
 
 describe("usernameChanges (npm run db:normalize-usernames)", () => {
   it("changes nothing for rows already as registration writes them", () => {
-    expect(usernameChanges([{ id: 1, username: "Alice", username_key: "alice" }, { id: 2, username: "élodie", username_key: "élodie" }])).toEqual([]);
+    expect(
+      usernameChanges([
+        { id: 1, username: "Alice", username_key: "alice" },
+        { id: 2, username: "élodie", username_key: "élodie" },
+      ]),
+    ).toEqual([]);
   });
 
   it("NFKC-normalises compatibility characters and case-folds the key beyond ASCII", () => {

@@ -66,7 +66,10 @@ export async function componentCosts(base, token, { reps = 15, only = null, cpuM
     const wall = { empty: [], full: [] };
     const cpu = { empty: 0, full: 0 };
     for (let i = 0; i < reps; i++) {
-      for (const [kind, count] of [["empty", 0], ["full", n]]) {
+      for (const [kind, count] of [
+        ["empty", 0],
+        ["full", n],
+      ]) {
         const t = await timed(base, request(count), cpuMs);
         wall[kind].push(t.wall);
         cpu[kind] += t.cpu;
@@ -96,7 +99,9 @@ export async function sequentialCost(base, count, next, cpuMs) {
 export function sequentialRequests({ ceilingPath, user, session }) {
   const json = { "Content-Type": "application/json" };
   let refresh = session.refresh;
-  const get = (path, headers = {}) => () => ({ path, init: { headers } });
+  const get =
+    (path, headers = {}) =>
+    () => ({ path, init: { headers } });
   return {
     ceiling: { count: 300, next: get(ceilingPath) },
     "books-anon": { count: 200, next: get("/api/books/") },
@@ -105,7 +110,11 @@ export function sequentialRequests({ ceilingPath, user, session }) {
       count: 20,
       next: () => ({
         path: "/api/token/",
-        init: { method: "POST", headers: json, body: JSON.stringify({ username: user.username, password: user.password }) },
+        init: {
+          method: "POST",
+          headers: json,
+          body: JSON.stringify({ username: user.username, password: user.password }),
+        },
       }),
     },
     "token-refresh": {

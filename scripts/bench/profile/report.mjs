@@ -51,7 +51,17 @@ function breakdownSection({ costs, sequential }) {
     "",
     components,
     "",
-    table(["Request", "sequential p50 wall ms", `total, ${unit}`, `ceiling, ${unit}`, `components, ${unit}`, `rest, ${unit}`], rows),
+    table(
+      [
+        "Request",
+        "sequential p50 wall ms",
+        `total, ${unit}`,
+        `ceiling, ${unit}`,
+        `components, ${unit}`,
+        `rest, ${unit}`,
+      ],
+      rows,
+    ),
     "",
     "Shares of each request's time:",
     "",
@@ -66,7 +76,12 @@ function breakdownSection({ costs, sequential }) {
 // Durable Object, and the data lives in D1 (the task list also needs the user and session state).
 const FLOORS = [
   ["GET /api/books/ (anonymous)", "≥ 0.5", "limiter hop + one D1 round trip", ["do-hit", "d1-ping"]],
-  ["GET /api/tasks/", "≥ 0.35", "limiter hop + user/session lookup and task query in one D1 batch", ["do-hit", "d1-auth-tasks-batch"]],
+  [
+    "GET /api/tasks/",
+    "≥ 0.35",
+    "limiter hop + user/session lookup and task query in one D1 batch",
+    ["do-hit", "d1-auth-tasks-batch"],
+  ],
 ];
 
 function targetsSection({ costs }, load) {

@@ -10,7 +10,8 @@ export * from "../../../src/index";
 export type BenchRoutes = Hono<{ Bindings: Env }>;
 
 /** A bare Hono route on the same server: what HTTP and workerd cost without the app. */
-export const benchRoutes = (): BenchRoutes => new Hono<{ Bindings: Env }>().get("/__bench/ceiling", (c) => c.json({ ok: true }));
+export const benchRoutes = (): BenchRoutes =>
+  new Hono<{ Bindings: Env }>().get("/__bench/ceiling", (c) => c.json({ ok: true }));
 
 export function benchWorker(routes: BenchRoutes): ExportedHandler<Env> {
   return {

@@ -19,7 +19,8 @@ export function parseModel(text: string): LatencyModel {
 // Production's rule: writes always go to the primary. Drizzle writes start with their verb; a
 // statement opened by a CTE writes if one of these follows it.
 const WRITE = /^(insert|update|delete|replace)\b/i;
-const WRITE_AFTER_CTE = /\b(insert\s+(or\s+\w+\s+)?into|replace\s+into|update\s+(or\s+\w+\s+)?\S+\s+set|delete\s+from)\b/i;
+const WRITE_AFTER_CTE =
+  /\b(insert\s+(or\s+\w+\s+)?into|replace\s+into|update\s+(or\s+\w+\s+)?\S+\s+set|delete\s+from)\b/i;
 const writes = (sql: string) => {
   const text = sql.trimStart();
   return /^with\b/i.test(text) ? WRITE_AFTER_CTE.test(text) : WRITE.test(text);
@@ -72,7 +73,11 @@ function database(native: D1Database, model: LatencyModel): D1Database {
     exec: (sql: string) => roundTrip("primary", model.primary, () => native.exec(sql)),
     dump: () => roundTrip("primary", model.primary, () => native.dump()),
     withSession: (constraintOrBookmark?: string) =>
-      session(native.withSession(constraintOrBookmark), constraintOrBookmark === "first-primary" ? "primary" : "replica", model),
+      session(
+        native.withSession(constraintOrBookmark),
+        constraintOrBookmark === "first-primary" ? "primary" : "replica",
+        model,
+      ),
   };
   return modelled as unknown as D1Database;
 }
@@ -81,7 +86,10 @@ type Method = (...args: unknown[]) => unknown;
 
 // Reflect.apply, never method.apply or .bind: on a Durable Object stub those would be RPC calls of
 // methods named "apply" and "bind".
-const callOn = (target: object, method: Method) => (...args: unknown[]) => Reflect.apply(method, target, args);
+const callOn =
+  (target: object, method: Method) =>
+  (...args: unknown[]) =>
+    Reflect.apply(method, target, args);
 
 /** A binding whose `isCall` methods each wait one round trip to `to`; everything else passes through. */
 function calls<T extends object>(binding: T, to: Destination, ms: number, isCall: (name: string) => boolean): T {

@@ -53,4 +53,6 @@ type JsonBody<P extends PostPath> = NonNullable<paths[P]["post"]["requestBody"]>
  * the path does not.
  */
 export const post = <P extends PostPath>(path: P, body: JsonBody<P>, headers?: HeadersInit) =>
-  client.POST(path, { body, headers } as never) as Promise<FetchResponse<paths[P]["post"], unknown, "application/json">>;
+  client.POST(path, { body, headers } as never) as Promise<
+    FetchResponse<paths[P]["post"], unknown, "application/json">
+  >;

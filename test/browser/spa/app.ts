@@ -22,15 +22,27 @@ function report(step: string, ok: boolean, text: string) {
 
 const steps: Record<string, () => Promise<void>> = {
   async register() {
-    const { data, response } = await post("/api/register/", { username, password: PASSWORD, password_confirm: PASSWORD });
-    report("register", response.status === 201, `POST /api/register/ → ${response.status}, user ${data?.user.username}`);
+    const { data, response } = await post("/api/register/", {
+      username,
+      password: PASSWORD,
+      password_confirm: PASSWORD,
+    });
+    report(
+      "register",
+      response.status === 201,
+      `POST /api/register/ → ${response.status}, user ${data?.user.username}`,
+    );
   },
   async login() {
     const { data, response } = await post("/api/token/", { username, password: PASSWORD });
     session.access = data?.access ?? null;
     bearerRefresh = data?.refresh;
     const ok = response.status === 200 && Boolean(data?.access) && Boolean(data?.refresh);
-    report("login", ok, `POST /api/token/ → ${response.status}, access token ${data?.access.slice(0, 12)}…, refresh token in the body`);
+    report(
+      "login",
+      ok,
+      `POST /api/token/ → ${response.status}, access token ${data?.access.slice(0, 12)}…, refresh token in the body`,
+    );
   },
   async "add-tasks"() {
     const first = await post("/api/tasks/", { title: "Buy milk" });
@@ -41,7 +53,11 @@ const steps: Record<string, () => Promise<void>> = {
   async "list-tasks"() {
     const { data, response } = await client.GET("/api/tasks/");
     const titles = data?.map((task) => task.title) ?? [];
-    report("list-tasks", response.status === 200 && titles.length === 2, `GET /api/tasks/ → ${response.status}: ${titles.join(", ")}`);
+    report(
+      "list-tasks",
+      response.status === 200 && titles.length === 2,
+      `GET /api/tasks/ → ${response.status}: ${titles.join(", ")}`,
+    );
   },
   async "create-then-list"() {
     // Read-your-writes whatever replica answers: the list right after the create holds the new row.
@@ -64,15 +80,24 @@ const steps: Record<string, () => Promise<void>> = {
     session.access = data?.access ?? null;
     bearerRefresh = data?.refresh;
     const after = await client.GET("/api/tasks/");
-    const ok = response.status === 200 && Boolean(data?.refresh) && data?.refresh !== old && after.response.status === 200;
-    report("refresh", ok, `POST /api/token/refresh/ → ${response.status}, new pair; GET /api/tasks/ with it → ${after.response.status}`);
+    const ok =
+      response.status === 200 && Boolean(data?.refresh) && data?.refresh !== old && after.response.status === 200;
+    report(
+      "refresh",
+      ok,
+      `POST /api/token/refresh/ → ${response.status}, new pair; GET /api/tasks/ with it → ${after.response.status}`,
+    );
   },
   async "cookie-login"() {
     const { data, response } = await post("/api/token/", { username, password: PASSWORD }, COOKIE_MODE);
     session.access = data?.access ?? null;
     bearerRefresh = undefined;
     const ok = response.status === 200 && Boolean(data?.access) && data !== undefined && !("refresh" in data);
-    report("cookie-login", ok, `POST /api/token/ (cookie mode) → ${response.status}, body: ${Object.keys(data ?? {}).join(", ")}`);
+    report(
+      "cookie-login",
+      ok,
+      `POST /api/token/ (cookie mode) → ${response.status}, body: ${Object.keys(data ?? {}).join(", ")}`,
+    );
   },
   async "cookie-hidden"() {
     // The browser holds the cookie and sends it, but it is HttpOnly: no script, this one included, reads it.
@@ -96,7 +121,11 @@ const steps: Record<string, () => Promise<void>> = {
     // custom header cannot. Deliberately not the typed client, whose JSON body would need a preflight.
     const res = await fetch(`${API}/api/token/refresh/`, { method: "POST", credentials: "include" });
     const body = (await res.json()) as { detail?: string };
-    report("forged-refresh", res.status === 403, `POST /api/token/refresh/ with the cookie, no X-Token-Transport → ${res.status} ${body.detail}`);
+    report(
+      "forged-refresh",
+      res.status === 403,
+      `POST /api/token/refresh/ with the cookie, no X-Token-Transport → ${res.status} ${body.detail}`,
+    );
   },
   async "cookie-logout"() {
     const { response } = await post("/api/token/blacklist/", {}, COOKIE_MODE);
@@ -120,10 +149,16 @@ const steps: Record<string, () => Promise<void>> = {
     report("throttle", ok, `${statuses} → ${last.error?.detail} Retry-After read by JS: ${retryAfter} s`);
     // Only the exposed headers are readable: Allow is on the response, but not exposed.
     const headers = last.response.headers;
-    report("exposed", headers.get("Allow") === null, `RateLimit: ${headers.get("RateLimit")}; Allow (not exposed): ${headers.get("Allow")}`);
+    report(
+      "exposed",
+      headers.get("Allow") === null,
+      `RateLimit: ${headers.get("RateLimit")}; Allow (not exposed): ${headers.get("Allow")}`,
+    );
   },
 };
 
 for (const [step, run] of Object.entries(steps)) {
-  document.getElementById(step)!.addEventListener("click", () => run().catch((error) => report(step, false, `${step}: ${error}`)));
+  document
+    .getElementById(step)!
+    .addEventListener("click", () => run().catch((error) => report(step, false, `${step}: ${error}`)));
 }

@@ -42,15 +42,19 @@ async function envSigningWith(env: Env, alg: Algorithm): Promise<Env> {
 const pair = (env: Env) =>
   issueTokenPair(loadConfig(env), 1, { id: "bench-family", expiresAt: new Date(Date.now() + 86_400_000) });
 /** Signing a pair, or verifying its access token, with a key set of `alg`: the cost of each algorithm. */
-const signWith = (alg: Algorithm): Op => async ({ env }) => {
-  const signing = await envSigningWith(env, alg);
-  return () => pair(signing);
-};
-const verifyWith = (alg: Algorithm): Op => async ({ env }) => {
-  const signing = await envSigningWith(env, alg);
-  const { access } = await pair(signing);
-  return () => decodeToken(loadConfig(signing), access, "access");
-};
+const signWith =
+  (alg: Algorithm): Op =>
+  async ({ env }) => {
+    const signing = await envSigningWith(env, alg);
+    return () => pair(signing);
+  };
+const verifyWith =
+  (alg: Algorithm): Op =>
+  async ({ env }) => {
+    const signing = await envSigningWith(env, alg);
+    const { access } = await pair(signing);
+    return () => decodeToken(loadConfig(signing), access, "access");
+  };
 const ids = (claims: TokenClaims | null) => ({ userId: userIdOf(claims), familyId: claims?.fam ?? "" });
 
 // Each op is one component of a request: the same call, or a query of the same shape, as the app's.
