@@ -3,9 +3,7 @@ import { int, ms, ratio, table } from "./format.mjs";
 import { formatModel } from "./latency-model.mjs";
 import { profileSections } from "./profile/report.mjs";
 import { ceilingOf, EXACTNESS_ATTEMPTS, EXACTNESS_QUOTA } from "./scenarios.mjs";
-
-/** Targets of issue 7, as ratios to the ceiling measured in the same run. */
-export const TARGETS = { "books-anon": 0.5, "tasks-many": 0.35, "tasks-one": 0.35 };
+import { edgeTargetsSection, THROUGHPUT_TARGETS } from "./targets.mjs";
 
 export function loadTable(load) {
   const ceiling = ceilingOf(load);
@@ -15,7 +13,7 @@ export function loadTable(load) {
   return table(
     header,
     load.map((row) => {
-      const target = TARGETS[row.key];
+      const target = THROUGHPUT_TARGETS[row.key];
       const verdict =
         target === undefined ? "" : `≥ ${target}: ${row.rps / ceiling.rps >= target ? "met" : "**not met**"}`;
       const cells = [row.title, int(row.rps), ms(row.p50), ms(row.p99), int(row.non2xx), int(row.errors)];
@@ -199,6 +197,9 @@ export function markdown(results, meta) {
     sections.push("", "## Scaling: one user's 10 tasks as the table grows", "", latencyRows(results.scaling, query));
   }
   if (results.throttling) sections.push("", "## Cost of throttling", "", latencyRows(results.throttling));
+  if (results.latencyModel && results.throttling) {
+    sections.push("", "## Targets of the edge data path", "", edgeTargetsSection(results));
+  }
   if (results.profile) sections.push("", ...profileSections(results, meta.connections));
   sections.push("", meta.howTo);
   return `${sections.join("\n")}\n`;

@@ -82,7 +82,7 @@ export function loadScenarios({ users, sessions }) {
 
 /**
  * One user's task list with the configured throttle, with every throttle switched off, and refused
- * by a throttle (429). The variants are chosen per
+ * by a throttle (429); and the app's 404, the floor under them. The variants are chosen per
  * request by the bench entry (`x-bench-throttle`), so they run on the same server and data.
  */
 export function throttleScenarios({ users, refusedUser }) {
@@ -102,6 +102,8 @@ export function throttleScenarios({ users, refusedUser }) {
       title: "GET /api/tasks/, refused by the throttle (429)",
       spec: tasks(refusedUser.access, "tight"),
     },
+    // What every request costs before it does anything of its own: the floor a refusal can approach.
+    { key: "app-floor", title: "GET /api/none/, the app's 404 (no token, no I/O)", spec: { path: "/api/none/" } },
   ];
 }
 
