@@ -43,7 +43,7 @@ function breakdownSection({ costs, sequential }) {
   const unit = basis === "cpu" ? "workerd CPU ms" : "wall ms";
   return [
     "Each component timed alone inside the Worker (a bench-only route runs it n times; a request running",
-    "it 0 times is subtracted), then whole requests sent one at a time. *Rest* is what neither the ceiling",
+    "it 0 times is subtracted), then whole requests sent one at a time. _Rest_ is what neither the ceiling",
     "route (HTTP, workerd, a bare Hono route) nor the listed components explain: the app's middleware,",
     "routing, zod validation, Drizzle's mapping and JSON serialisation. Sequential requests cost more",
     "CPU each than the same requests under load (workerd batches I/O wake-ups when busy). The D1",
