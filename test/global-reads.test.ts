@@ -312,16 +312,7 @@ describe("the session guard: a write lands only while the session is live on the
 
 describe("refusals cost nothing", () => {
   const rates = (overrides: Record<string, string | null>) => ({
-    DEFAULT_THROTTLE_RATES: JSON.stringify({
-      anon: "100/hour",
-      user: "1000/hour",
-      burst: "60/min",
-      sustained: "1000/day",
-      uploads: "20/day",
-      login: "10/hour",
-      book_create: "5/day",
-      ...overrides,
-    }),
+    DEFAULT_THROTTLE_RATES: JSON.stringify({ ...env.DEFAULT_THROTTLE_RATES, ...overrides }),
   });
 
   it("once every throttle of a request is full, further requests touch neither D1 nor the limiter", async () => {

@@ -166,19 +166,8 @@ export const profileRoutes = new Hono<AppEnv>()
     (c) => c.json(render(c, c.var.found)),
   )
   // Every profile field is optional (blank=True), so a full update takes the same body as a partial one.
-  .put(
-    "/:id{[0-9]+}/",
-    describe({
-      tag: "profiles",
-      summary: "Change the caller's profile, by id",
-      responses: ok("The changed profile.", profileResponse),
-    }),
-    permit([IsAuthenticated]),
-    ownProfile,
-    validateJson(profileBody),
-    async (c) => c.json(await updateProfile(c, c.req.valid("json"))),
-  )
-  .patch(
+  .on(
+    ["PUT", "PATCH"],
     "/:id{[0-9]+}/",
     describe({
       tag: "profiles",

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { checkDeployment, type KeySetSource, type WorkerConfig } from "../../scripts/deploy-checks";
 import { initKeySet } from "../../src/services/key-rotation";
@@ -5,15 +6,8 @@ import { initKeySet } from "../../src/services/key-rotation";
 // What `npm run deploy` refuses before anything is applied or uploaded (scripts/check-deploy.mjs runs
 // these checks on wrangler.toml as wrangler reads it; here, on configurations of the tests' making).
 
-const RATES = {
-  anon: "100/hour",
-  user: "1000/hour",
-  burst: "60/min",
-  sustained: "1000/day",
-  uploads: "20/day",
-  login: "10/hour",
-  book_create: "5/day",
-};
+// wrangler.toml's own rates, which the tests' Worker runs with.
+const RATES = env.DEFAULT_THROTTLE_RATES as Record<string, string | null>;
 
 /** A production environment that is ready to deploy, shaped as wrangler's resolved config. */
 const production = (vars: Record<string, unknown> = {}, more: Partial<WorkerConfig> = {}): WorkerConfig => ({
