@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { sessionResponse } from "../src/schemas/sessions";
 import {
   call,
   FORBIDDEN,
@@ -12,19 +14,11 @@ import {
   type TestUser,
 } from "./helpers";
 
-type SessionJson = {
-  id: string;
-  created_at: string;
-  last_used_at: string;
-  expires_at: string;
-  user_agent: string;
-  current: boolean;
-};
-
 const sessionsOf = async (user: { access: string }) => {
   const res = await get("/api/sessions/", { token: user.access });
   expect(res.status).toBe(200);
-  return (await res.json()) as SessionJson[];
+  // The documented shape, parsed: a field the schema lacks or mistypes fails here.
+  return z.array(sessionResponse.strict()).parse(await res.json());
 };
 
 /** A login from a client with this User-Agent. */
