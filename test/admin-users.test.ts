@@ -174,6 +174,20 @@ describe("admin users: changes", () => {
     });
   });
 
+  it("refuses another account's email or username, in any case, and changes nothing", async () => {
+    const email = `${unique("taken")}@example.com`;
+    const [admin, holder, target] = await Promise.all([staffUser(), registerUser({ email }), registerUser()]);
+    const before = await rowOf("users", target.id);
+    const res = await patch(admin, target.id, { email: email.toUpperCase(), first_name: "Changed" });
+    expect([res.status, await res.json()]).toEqual([400, { email: ["A user with that email already exists."] }]);
+    const renamed = await patch(admin, target.id, { username: holder.username.toUpperCase(), first_name: "Changed" });
+    expect([renamed.status, await renamed.json()]).toEqual([
+      400,
+      { username: ["A user with that username already exists."] },
+    ]);
+    expect(await rowOf("users", target.id)).toEqual(before);
+  });
+
   it("an empty PATCH changes nothing", async () => {
     const [admin, target] = await Promise.all([staffUser(), registerUser()]);
     const before = await rowOf("users", target.id);
