@@ -1,4 +1,6 @@
 // `npm run dev` runs this first: a local signing key set if there is none, and the local D1 brought up to date.
+// PERSIST_TO in the environment names another local state directory (wrangler's --persist-to) to bring up
+// to date instead of .wrangler/state: the end-to-end tests' dev servers run on a state of their own.
 import { execFileSync } from "node:child_process";
 import { configuredAlgorithm, readLocalKeySet, rotation, writeLocalKeySet } from "./key-store.mjs";
 
@@ -12,9 +14,13 @@ if (readLocalKeySet() === null) {
   );
 }
 
-execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], {
+const persistTo = process.env.PERSIST_TO ? ["--persist-to", process.env.PERSIST_TO] : [];
+
+execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", ...persistTo], {
   stdio: "inherit",
   env: { ...process.env, CI: "true" }, // never wait for the "apply N migrations?" confirmation
 });
 // What SQL migrations cannot do: NFKC for usernames written before migration 0002.
-execFileSync("node", [new URL("./normalize-usernames.mjs", import.meta.url).pathname], { stdio: "inherit" });
+execFileSync("node", [new URL("./normalize-usernames.mjs", import.meta.url).pathname, ...persistTo], {
+  stdio: "inherit",
+});

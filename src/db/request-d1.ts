@@ -1,4 +1,4 @@
-import { DependencyUnavailable } from "../lib/errors";
+import { causes, DependencyUnavailable } from "../lib/errors";
 
 // One request's view of D1: a Sessions API session (reads near the user, writes on the primary), the
 // statements Drizzle runs on it, and the one place a failing database becomes a 503.
@@ -192,13 +192,7 @@ export class RequestD1 {
 
 const SESSION_ENDED = "session_guard: the session has ended";
 
-function sessionEnded(error: unknown): boolean {
-  let e = error;
-  for (let depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) {
-    if (e.message.includes(SESSION_ENDED)) return true;
-  }
-  return false;
-}
+const sessionEnded = (error: unknown) => [...causes(error)].some((e) => e.message.includes(SESSION_ENDED));
 
 /**
  * A batch result's rows as arrays. A batch answers rows as objects, which keep one value per column

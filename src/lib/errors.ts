@@ -96,16 +96,21 @@ export const throttled = (waitSeconds: number | null, headers: Record<string, st
 };
 
 /**
- * The first error of a kind in `error`'s cause chain. Libraries wrap what they catch (Drizzle's
- * DrizzleQueryError holds the D1 error, or an ApiError thrown from inside a query), so an error is
- * answered as what it started as.
+ * An error and what it wraps, outermost first (a cycle ends it). Libraries wrap what they catch
+ * (Drizzle's DrizzleQueryError holds the D1 error, or an ApiError thrown from inside a query), so an
+ * error is judged by what it started as.
  */
-function causeOf<T extends Error>(error: unknown, kind: abstract new (...args: never[]) => T): T | null {
+export function* causes(error: unknown): Generator<Error> {
   const seen = new Set<unknown>();
   for (let e = error; e instanceof Error && !seen.has(e); e = e.cause) {
-    if (e instanceof kind) return e;
     seen.add(e);
+    yield e;
   }
+}
+
+/** The first error of a kind in `error`'s cause chain. */
+function causeOf<T extends Error>(error: unknown, kind: abstract new (...args: never[]) => T): T | null {
+  for (const e of causes(error)) if (e instanceof kind) return e;
   return null;
 }
 

@@ -4,7 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { preparedQuery } from "../db/client";
 import { type Book, books, touched, users } from "../db/schema";
 import type { AppEnv, Database } from "../env";
-import { isUniqueViolation } from "../lib/db-errors";
+import { unlessTaken } from "../lib/db-errors";
 import { notFound, validationError } from "../lib/errors";
 import { validateJson } from "../lib/validate";
 import {
@@ -42,18 +42,9 @@ const oneBook = preparedQuery((db: Database) =>
     .prepare(),
 );
 
-/**
- * ModelSerializer's UniqueValidator, decided by the UNIQUE index itself rather than by a lookup
- * beforehand: no extra query, and no window in which two writers both see the isbn free.
- */
-async function uniqueIsbn<T>(write: Promise<T>): Promise<T> {
-  try {
-    return await write;
-  } catch (e) {
-    if (isUniqueViolation(e, "books.isbn")) throw validationError({ isbn: [ISBN_TAKEN] });
-    throw e;
-  }
-}
+/** ModelSerializer's UniqueValidator on isbn. */
+const uniqueIsbn = <T>(write: Promise<T>) =>
+  unlessTaken(write, { "books.isbn": () => validationError({ isbn: [ISBN_TAKEN] }) });
 
 /**
  * DRF's get_object(): the book or 404 "No Book matches the given query.", then IsOwnerOrReadOnly

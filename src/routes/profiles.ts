@@ -3,7 +3,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { type Profile, profiles, touched, users } from "../db/schema";
 import type { AppEnv, AuthedEnv, Database } from "../env";
-import { isUniqueViolation } from "../lib/db-errors";
+import { unlessTaken } from "../lib/db-errors";
 import { nonFieldError, notFound } from "../lib/errors";
 import { validateJson } from "../lib/validate";
 import { IsAuthenticated } from "../middleware/permissions";
@@ -116,17 +116,15 @@ export const profileRoutes = new Hono<AppEnv>()
     validateJson(profileBody),
     async (c) => {
       const { db, caller } = c.var;
-      try {
-        const [profile] = await db
+      // The UNIQUE index on user_id keeps it to one profile, concurrent creates included.
+      const [profile] = await unlessTaken(
+        db
           .insert(profiles)
           .values({ ...profileValues(c.req.valid("json")), userId: caller.userId })
-          .returning();
-        return c.json(await renderWritten(c, profile!), 201);
-      } catch (e) {
-        // The UNIQUE index on user_id keeps it to one profile, concurrent creates included.
-        if (isUniqueViolation(e, "profiles.user_id")) throw nonFieldError("You already have a profile.");
-        throw e;
-      }
+          .returning(),
+        { "profiles.user_id": () => nonFieldError("You already have a profile.") },
+      );
+      return c.json(await renderWritten(c, profile!), 201);
     },
   )
   .get(

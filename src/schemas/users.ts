@@ -2,7 +2,7 @@ import { eq, or, type SQL } from "drizzle-orm";
 import { createInsertSchema } from "drizzle-zod";
 import { z } from "zod";
 import { emailIs, type User, users } from "../db/schema";
-import { isUniqueViolation } from "../lib/db-errors";
+import { unlessTaken } from "../lib/db-errors";
 import { validationError } from "../lib/errors";
 import { MAX_PASSWORD_LENGTH } from "../services/password-policy";
 import { normalizeUsername } from "../services/usernames";
@@ -130,12 +130,8 @@ export function holdersOf(wanted: { usernameKey?: string; email?: string }): SQL
 }
 
 /** A write that lost a race to another account's username or email: the UNIQUE index's refusal as DRF's 400. */
-export async function uniqueAccount<T>(write: Promise<T>): Promise<T> {
-  try {
-    return await write;
-  } catch (e) {
-    if (isUniqueViolation(e, "users.username")) throw validationError({ username: [TAKEN.username] });
-    if (isUniqueViolation(e, "users_email_ci")) throw validationError({ email: [TAKEN.email] });
-    throw e;
-  }
-}
+export const uniqueAccount = <T>(write: Promise<T>) =>
+  unlessTaken(write, {
+    "users.username": () => validationError({ username: [TAKEN.username] }),
+    users_email_ci: () => validationError({ email: [TAKEN.email] }),
+  });

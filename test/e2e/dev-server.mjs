@@ -61,15 +61,12 @@ export async function startDevServer({ port, state, vars = {} } = {}) {
   const temporary = state === undefined;
   state ??= await mkdtemp(join(tmpdir(), "edge-drf-api-state-"));
   await rm(state, { recursive: true, force: true });
-  // What predev does for .wrangler/state, done for this directory (predev still runs, on its own state).
-  const migrate = await run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", state], {
-    env: { ...process.env, CI: "true" },
-  });
-  if (migrate.code !== 0) throw new Error(`migrations failed:\n${migrate.log}`);
 
   const varArgs = Object.entries(vars).map(([name, value]) => `--var=${name}:${value}`);
+  // predev (scripts/dev-setup.mjs) applies the migrations to PERSIST_TO; wrangler dev serves --persist-to.
   const dev = spawn("npm", ["run", "dev", "--", "--port", String(port), "--persist-to", state, ...varArgs], {
     cwd: ROOT,
+    env: { ...process.env, PERSIST_TO: state },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
