@@ -2,9 +2,10 @@
 // wrangler.toml with wrangler's own reader and hands the result here). Pure: configuration in, problems
 // out, each naming its setting and how to fix it. The vars go through the API's own parsers
 // (loadConfig, allowedOrigins), so the deploy refuses exactly what the Worker would answer 500 to.
+
+import { allowedOrigins } from "../src/lib/allowed-origins";
 import { ConfigurationError, loadConfig } from "../src/lib/config";
 import { KEY_SET_SETTING } from "../src/lib/key-set";
-import { allowedOrigins } from "../src/middleware/cors";
 
 /** The part of wrangler's resolved configuration (its `Config`, for one environment) checked here. */
 export type WorkerConfig = {

@@ -2,8 +2,6 @@ import type { Database } from "./db/client";
 import type { User } from "./db/schema";
 import type { Config } from "./lib/config";
 
-export type { Database };
-
 /** Who a verified access token says the caller is: trustworthy at once, before any lookup. */
 export type Caller = { userId: number; sessionId: string };
 
@@ -12,8 +10,10 @@ type BaseVariables = {
   /** The request's id (its X-Request-Id): cf-ray, or a fresh one (middleware/request-log.ts). */
   requestId: string;
   config: Config;
-  /** Drizzle on this request's D1 session (src/db/request-d1.ts). */
+  /** Drizzle on this request's D1 session (middleware/d1-session.ts). */
   db: Database;
+  /** Drizzle on a session of its own on the D1 primary, for a lookup that must see the newest rows. */
+  primaryDb: () => Database;
   /** The verified token's user and session; null for an anonymous request. */
   caller: Caller | null;
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { allowedOrigins } from "../src/lib/allowed-origins";
 import { ConfigurationError } from "../src/lib/config";
-import { allowedOrigins } from "../src/middleware/cors";
 import { call, get, post, randomIp, registerUser, unique } from "./helpers";
 
 // wrangler.toml's local default: CORS_ALLOWED_ORIGINS = "http://localhost:5173,http://localhost:8787".

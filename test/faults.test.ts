@@ -76,14 +76,14 @@ describe("D1 unavailable", () => {
   it("leaves nothing half-written: a registration whose batch fails creates no user and no session", async () => {
     errorLog();
     const username = unique();
-    const [users, sessions] = [await countRows("users"), await countRows("token_families")];
+    const [users, sessions] = [await countRows("users"), await countRows("sessions")];
     const res = await post(
       "/api/register/",
       { username, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD },
       { bindings: failing(writesFail(D1_ERRORS[0]!)) },
     );
     await expectUnavailable(res, DB_UNAVAILABLE);
-    expect([await countRows("users"), await countRows("token_families")]).toEqual([users, sessions]);
+    expect([await countRows("users"), await countRows("sessions")]).toEqual([users, sessions]);
   });
 
   it("a password change that cannot be written changes nothing: old password, old sessions", async () => {

@@ -284,7 +284,7 @@ describe("the session guard: a write lands only while the session is live on the
   it("a session ended after the nearby check (a logout elsewhere, not yet replicated) writes nothing: 401", async () => {
     const user = await registerUser();
     const DB = changedBeforeWrite(() =>
-      env.DB.prepare("UPDATE token_families SET revoked_at = ? WHERE user_id = ?").bind(Date.now(), user.id).run(),
+      env.DB.prepare("UPDATE sessions SET revoked_at = ? WHERE user_id = ?").bind(Date.now(), user.id).run(),
     );
     const tasks = await countRows("tasks");
     const res = await call("POST", "/api/tasks/", { title: "late" }, { token: user.access, bindings: { DB } });

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { JSON_BODY_LIMIT } from "../src/lib/validate";
+import { JSON_BODY_LIMIT } from "../src/lib/request-body";
 import { call, get, login, post, randomIp, registerUser, unique } from "./helpers";
 import { logLines } from "./helpers/log-lines";
 

@@ -24,9 +24,9 @@ async function runPurge(daysLater = 0, bindings: Partial<Env> = {}) {
 }
 
 const sessionIds = async (userId: number) =>
-  (
-    await env.DB.prepare("SELECT id FROM token_families WHERE user_id = ?").bind(userId).all<{ id: string }>()
-  ).results.map((r) => r.id);
+  (await env.DB.prepare("SELECT id FROM sessions WHERE user_id = ?").bind(userId).all<{ id: string }>()).results.map(
+    (r) => r.id,
+  );
 
 describe("the scheduled purge", () => {
   it("deletes sessions ended more than a day ago, and keeps live ones and the day's history", async () => {
@@ -37,7 +37,7 @@ describe("the scheduled purge", () => {
     const [ended] = await sessionIds(loggedOut.id);
 
     await runPurge(0);
-    expect(await rowOf("token_families", ended as never)).toBeDefined();
+    expect(await rowOf("sessions", ended as never)).toBeDefined();
     expect(await sessionIds(loggedOut.id)).toEqual([ended]);
 
     const report = await runPurge(1.01);
@@ -74,14 +74,14 @@ describe("the scheduled purge", () => {
     const old = Date.now() - 40 * DAY;
     const rows = Array.from({ length: PURGE_BATCH + 20 }, (_, i) =>
       env.DB.prepare(
-        "INSERT INTO token_families (id, user_id, current_jti, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sessions (id, user_id, current_jti, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
       ).bind(`purge-${userId}-${i}`, userId, `jti-${i}`, old, old + DAY, old),
     );
     for (let i = 0; i < rows.length; i += 100) await env.DB.batch(rows.slice(i, i + 100));
     const d1 = recordingD1();
     const report = await runPurge(0, { DB: d1.binding });
     expect(report.sessions).toBeGreaterThanOrEqual(PURGE_BATCH + 20);
-    const deletes = d1.calls().filter((call) => call.sql[0]!.startsWith('delete from "token_families"'));
+    const deletes = d1.calls().filter((call) => call.sql[0]!.startsWith('delete from "sessions"'));
     expect(deletes.length).toBeGreaterThanOrEqual(2);
     expect(await sessionIds(userId)).toHaveLength(1);
   });

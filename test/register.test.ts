@@ -144,7 +144,7 @@ describe("POST /api/register/", () => {
       .first<{ n: number }>();
     expect(rows!.n).toBe(1);
     const sessions = await env.DB.prepare(
-      "SELECT count(*) AS n FROM token_families f JOIN users u ON u.id = f.user_id WHERE u.username = ?",
+      "SELECT count(*) AS n FROM sessions f JOIN users u ON u.id = f.user_id WHERE u.username = ?",
     )
       .bind(fields.username)
       .first<{ n: number }>();

@@ -1,7 +1,7 @@
 import { fillPlaceholders } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import type { D1PreparedQuery } from "drizzle-orm/d1/session";
-import { RequestD1, rowArrays } from "./request-d1";
+import { PRIMARY, RequestD1, rowArrays } from "./request-d1";
 
 /** Drizzle on one request's D1 session. */
 export type Database = DrizzleD1Database & { $client: RequestD1 };
@@ -12,8 +12,14 @@ export type Database = DrizzleD1Database & { $client: RequestD1 };
  */
 export const database = (d1: RequestD1): Database => drizzle(d1 as unknown as D1Database) as unknown as Database;
 
+/** Drizzle on a D1 session of its own on the primary: for work outside a request (the cron) or a lookup that must see the newest rows. */
+export const primaryDatabase = (d1: D1Database): Database => database(new RequestD1(d1, () => PRIMARY));
+
+/** Sends a statement still waiting to ride along with the request's next query (RequestD1.rideAlong) on its own. */
+export const sendRideAlong = (db: Database) => db.$client.flush();
+
 /** A client that is never run: queries built on it only yield their SQL and their row mapping. */
-const templateDb = database(new RequestD1({} as D1Database, "first-primary"));
+const templateDb = primaryDatabase({} as D1Database);
 
 type Prepared = D1PreparedQuery<{ type: "async"; all: unknown; get: unknown; values: unknown[]; execute: unknown }>;
 type Row<Q> = Q extends { get(): Promise<infer R> } ? R : never;

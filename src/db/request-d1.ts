@@ -3,23 +3,9 @@ import { causes, DependencyUnavailable } from "../lib/errors";
 // One request's view of D1: a Sessions API session (reads near the user, writes on the primary), the
 // statements Drizzle runs on it, and the one place a failing database becomes a 503.
 
-/** What D1's getBookmark() returns: `<8 hex>-<8 hex>-<8 hex>-<32 hex>`. Anything else is ignored. */
-const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
-
-export const isBookmark = (text: string | undefined): text is string => text !== undefined && BOOKMARK.test(text);
-
-const PRIMARY = "first-primary";
-
-/**
- * Where a request's session starts, until the request says more (RequestD1.readNearby / readPrimary).
- * A read starts from the client's bookmark — a replica at least that new, so the client sees its own
- * writes — or from any instance. A request that writes reads the primary: its decisions must not be
- * stale.
- */
-export function sessionStart(method: string, bookmark: string | undefined): string {
-  if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS") return PRIMARY;
-  return isBookmark(bookmark) ? bookmark : "first-unconstrained";
-}
+/** Where a D1 session starts: on the primary, on any instance, or on one at least as new as a bookmark. */
+export const PRIMARY = "first-primary";
+export const ANY_INSTANCE = "first-unconstrained";
 
 // Errors that are the app's own (a constraint it maps to a 400, SQL that does not fit the schema) stay
 // as they are; anything else D1 throws is the database being unavailable (answered 503, never 500).
@@ -69,44 +55,33 @@ export class RequestStatement {
 }
 
 type Pending = { statement: RequestStatement; settle: (result: Promise<D1Result>) => void };
-type WriteGuard = { statement: RequestStatement; explain: () => Promise<never> };
+
+/**
+ * What every write of a request is made conditional on: `statement` runs first in the write's batch
+ * and aborts it when the caller's session has ended; `explain` then throws the error to answer.
+ */
+export type WriteGuard = { statement: RequestStatement; explain: () => Promise<never> };
 
 /**
  * The D1 client of one request (Drizzle runs on it as on a D1Database). Its session opens at the
- * first query, from where the request has by then said it reads. Besides prepare() and batch() it can:
+ * first query, from where `start` then says (middleware/d1-session.ts decides). Besides prepare() and
+ * batch() it can:
  * - carry one statement along with the request's next query: authentication's account lookup rides
  *   in the same batch — one round trip — as the first query of the handler that runs beside it;
- * - guard writes: every statement that writes runs in a batch behind a check that the caller's
- *   session is still live on the primary, so a request may read near the user and still never write
- *   for a session that has just ended.
+ * - guard writes: when `guard` gives one, every statement that writes runs in a batch behind it, so a
+ *   request may read near the user and still never write for a session that has just ended.
  */
 export class RequestD1 {
   #session: D1DatabaseSession | null = null;
   #pending: Pending | null = null;
-  #guard: WriteGuard | null = null;
+  readonly #d1: D1Database;
+  readonly #start: () => string;
+  readonly #guard: (d1: RequestD1) => WriteGuard | null;
 
-  constructor(
-    private readonly d1: D1Database,
-    private start: string,
-    private readonly clientBookmark?: string,
-  ) {}
-
-  /** Reads start near the user (the bookmark, or any instance), as a GET's would. Before the first query only. */
-  readNearby(): void {
-    this.#restart(isBookmark(this.clientBookmark) ? this.clientBookmark : "first-unconstrained");
-  }
-
-  /** Reads start on the primary: for decisions that must not be stale. Before the first query only. */
-  readPrimary(): void {
-    this.#restart(PRIMARY);
-  }
-
-  /**
-   * Makes every write of this request conditional on `statement` (which aborts its batch when the
-   * session has ended); `explain` throws the error to answer when it does.
-   */
-  guardWrites(statement: RequestStatement, explain: () => Promise<never>): void {
-    this.#guard = { statement, explain };
+  constructor(d1: D1Database, start: () => string, guard: (d1: RequestD1) => WriteGuard | null = () => null) {
+    this.#d1 = d1;
+    this.#start = start;
+    this.#guard = guard;
   }
 
   /** The newest database version this request has seen, for the client's next read; null before any query. */
@@ -120,7 +95,7 @@ export class RequestD1 {
 
   /** D1's batch: one round trip, one transaction, statements in order. */
   async batch<T = unknown>(statements: RequestStatement[]): Promise<D1Result<T>[]> {
-    const guard = this.#guard && statements.some((s) => WRITES.test(s.sql)) ? this.#guard : null;
+    const guard = statements.some((s) => WRITES.test(s.sql)) ? this.#guard(this) : null;
     const all = guard ? [guard.statement, ...statements] : statements;
     try {
       const results = await guarded(() => this.#open().batch<T>(all.map((s) => this.#d1Statement(s))));
@@ -133,7 +108,7 @@ export class RequestD1 {
 
   /** Runs one statement: on its own, or — if it writes and writes are guarded — in a batch behind the guard. */
   async run(statement: RequestStatement, how: Run): Promise<unknown> {
-    if (!this.#guard || !WRITES.test(statement.sql)) {
+    if (!WRITES.test(statement.sql) || this.#guard(this) === null) {
       return guarded(() => (this.#d1Statement(statement)[how] as () => Promise<unknown>)());
     }
     const [result] = await this.batch([statement]);
@@ -174,13 +149,8 @@ export class RequestD1 {
     return pending;
   }
 
-  #restart(start: string): void {
-    if (this.#session) throw new Error("a request's session is chosen before its first query");
-    this.start = start;
-  }
-
   #open(): D1DatabaseSession {
-    this.#session ??= this.d1.withSession(this.start);
+    this.#session ??= this.#d1.withSession(this.#start());
     return this.#session;
   }
 

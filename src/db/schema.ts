@@ -62,12 +62,13 @@ export const users = sqliteTable(
 export const emailIs = (email: string): SQL => sql`lower(${users.email}) = lower(${email}) and ${users.email} <> ''`;
 
 /**
- * One row per login session (a refresh-token family). `currentJti` names the only refresh token of
- * the family that may still be used: rotation is a compare-and-set on it, so it is single-use even
- * under concurrent requests, and a stale jti is proof of reuse.
+ * One row per login session: every refresh token rotated from one login, and the access tokens minted
+ * from them, belong to it (tokens name it in their `fam` claim: services/tokens.ts).
+ * `currentJti` names the only refresh token of the session that may still be used: rotation is a
+ * compare-and-set on it, so it is single-use even under concurrent requests, and a stale jti is proof of reuse.
  */
-export const tokenFamilies = sqliteTable(
-  "token_families",
+export const sessions = sqliteTable(
+  "sessions",
   {
     id: text("id").primaryKey(),
     userId: integer("user_id")
@@ -84,7 +85,7 @@ export const tokenFamilies = sqliteTable(
     /** The User-Agent the session was started with, as the sessions list shows it (truncated). */
     userAgent: text("user_agent").notNull().default(""),
   },
-  (t) => [index("token_families_user_idx").on(t.userId)],
+  (t) => [index("sessions_user_idx").on(t.userId)],
 );
 
 export const books = sqliteTable(
@@ -135,4 +136,4 @@ export type User = typeof users.$inferSelect;
 export type Book = typeof books.$inferSelect;
 export type Task = typeof tasks.$inferSelect;
 export type Profile = typeof profiles.$inferSelect;
-export type TokenFamily = typeof tokenFamilies.$inferSelect;
+export type Session = typeof sessions.$inferSelect;

@@ -1,6 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { judge, type LogSummary, type ThrottleWindow, type Verdict, windowStart } from "../services/sliding-log";
 
+/** A scope that has logged nothing. */
+const EMPTY_LOG: LogSummary = { count: 0, oldest: null };
+
 /**
  * One rate-limit identity ("ip:…", "user:…", "login:…"), addressed with idFromName: never a global
  * object. It keeps DRF's sliding log — the timestamps of admitted requests, per scope — in its
@@ -9,8 +12,6 @@ import { judge, type LogSummary, type ThrottleWindow, type Verdict, windowStart 
  * Every method does its reads and writes with synchronous SQL and no await in between: the object
  * runs one call at a time, so concurrent requests for one identity are counted exactly.
  */
-const EMPTY_LOG: LogSummary = { count: 0, oldest: null };
-
 export class RateLimiter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   // deleteAll() drops the table too, so it is (re)created lazily rather than once in the constructor.

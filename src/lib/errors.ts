@@ -32,7 +32,15 @@ export const notAuthenticated = () =>
 export const authenticationFailed = (detail: string, extra: ErrorBody = {}) =>
   new ApiError(401, { detail, ...extra }, WWW_AUTHENTICATE);
 
+/** A token refused by a token view (refresh, verify, blacklist): simplejwt's InvalidToken. */
 export const tokenNotValid = (detail: string) => authenticationFailed(detail, { code: "token_not_valid" });
+
+/** An access token refused by Bearer authentication: simplejwt's JWTAuthentication words it per token class. */
+export const accessTokenRefused = (message: string) =>
+  authenticationFailed("Given token not valid for any token type", {
+    code: "token_not_valid",
+    messages: [{ token_class: "AccessToken", token_type: "access", message }],
+  });
 
 export const permissionDenied = () =>
   new ApiError(403, { detail: "You do not have permission to perform this action." });
@@ -54,6 +62,8 @@ export const unsupportedMediaType = (contentType: string) =>
   new ApiError(415, { detail: `Unsupported media type "${contentType}" in request.` });
 
 export const payloadTooLarge = () => new ApiError(413, { detail: "Request body is too large." });
+
+export const preconditionFailed = () => new ApiError(412, { detail: "Precondition failed." });
 
 /** Seconds a client is asked to wait before retrying a request a failing dependency refused. */
 export const RETRY_AFTER_UNAVAILABLE = 5;

@@ -1,64 +1,24 @@
 import type { Context } from "hono";
 import { cors as honoCors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
-import { z } from "zod";
 import type { AppEnv } from "../env";
-import { ConfigurationError } from "../lib/config";
-import { perObject } from "../lib/per-object";
+import { allowedOrigins } from "../lib/allowed-origins";
+import { TRANSPORT_HEADER } from "../lib/cookies";
+import { D1_SESSION_CORS } from "./d1-session";
 import { REQUEST_ID_HEADER } from "./request-log";
 
-/**
- * D1's Sessions API bookmark, both ways: the API sends the newest database version a request saw, and
- * a client that sends it back reads from a replica at least that new (its own writes included).
- */
-export const BOOKMARK_HEADER = "x-d1-bookmark";
 /** What a browser script may send besides CORS-safelisted headers (X-Token-Transport: cookie mode). */
-export const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", BOOKMARK_HEADER, "X-Token-Transport"];
+export const CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", ...D1_SESSION_CORS.allowHeaders, TRANSPORT_HEADER];
 /** What a browser script may read besides CORS-safelisted headers: how long it is throttled for, the bookmark, the request id. */
-export const CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy", BOOKMARK_HEADER, REQUEST_ID_HEADER];
+export const CORS_EXPOSE_HEADERS = [
+  "Retry-After",
+  "RateLimit",
+  "RateLimit-Policy",
+  ...D1_SESSION_CORS.exposeHeaders,
+  REQUEST_ID_HEADER,
+];
 /** Seconds a browser may reuse a preflight answer (Chromium caps it at 7200). */
 export const CORS_MAX_AGE = 7200;
-
-// An origin exactly as a browser sends it: scheme://host[:port], lowercase, no path, no trailing slash.
-// "null" (sandboxed frames, file: pages: anyone can produce it) is refused, not just never matched;
-// so are wildcards, which would otherwise sit in the list looking as if they matched something.
-const origin = z
-  .string()
-  .refine((text) => !text.includes("*"), "is a wildcard: list every origin, they are compared exactly")
-  .refine((text) => {
-    try {
-      const url = new URL(text);
-      return (url.protocol === "https:" || url.protocol === "http:") && url.origin === text;
-    } catch {
-      return false;
-    }
-  }, "is not an origin: write scheme://host[:port] with nothing after it, e.g. https://app.example.com");
-
-const originList = z
-  .string()
-  .optional()
-  .transform((text, ctx) => {
-    const origins = new Set<string>();
-    for (const item of (text ?? "")
-      .split(",")
-      .map((o) => o.trim())
-      .filter(Boolean)) {
-      const parsed = origin.safeParse(item);
-      if (parsed.success) origins.add(parsed.data);
-      else ctx.addIssue(`CORS_ALLOWED_ORIGINS: "${item}" ${parsed.error.issues[0]?.message}`);
-    }
-    return origins;
-  });
-
-/**
- * CORS_ALLOWED_ORIGINS (comma-separated) as a set; unset or empty allows no other origin. Parsed
- * apart from loadConfig because preflights are answered before the rest of the config is read.
- */
-export const allowedOrigins = perObject((env: Env): ReadonlySet<string> => {
-  const parsed = originList.safeParse(env.CORS_ALLOWED_ORIGINS);
-  if (!parsed.success) throw ConfigurationError.fromIssues(parsed.error.issues);
-  return parsed.data;
-});
 
 /** The request's Origin if it is on the allow-list, compared whole: no suffix, pattern or scheme leniency. */
 const allowOrigin = (requestOrigin: string, c: Context<AppEnv>) =>

@@ -1,11 +1,13 @@
-import type { Context } from "hono";
 import type { User } from "../db/schema";
-import type { AppEnv } from "../env";
+import type { Caller } from "../env";
 import { notAuthenticated, permissionDenied } from "../lib/errors";
+
+/** What a permission reads of a request: its method and who calls (any route's context has both). */
+type Request = { req: { method: string }; var: { caller: Caller | null } };
 
 /** DRF's SAFE_METHODS: the methods that only read. */
 export const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
-export const isSafeMethod = (c: Context) => SAFE_METHODS.has(c.req.method);
+export const isSafeMethod = (c: Pick<Request, "req">) => SAFE_METHODS.has(c.req.method);
 
 /**
  * A DRF permission class, as facts: which requests need a signed-in user (refused anonymous: 401),
@@ -41,17 +43,17 @@ export const needsUserFor = (permission: Pick<Permission, "needsUser">, method: 
   permission.needsUser === "always" || (permission.needsUser === "unsafe" && !SAFE_METHODS.has(method));
 
 /** DRF's rule: a refused anonymous request is 401 (the client should log in); a refused user is 403. */
-export function deny(c: Context<AppEnv>): never {
+export function deny(c: Request): never {
   throw c.var.caller === null ? notAuthenticated() : permissionDenied();
 }
 
 /** An object-level rule, checked after the row is found (so a missing row is 404 before 403). */
-export type ObjectPermission<T> = (c: Context<AppEnv>, obj: T) => boolean;
+export type ObjectPermission<T> = (c: Request, obj: T) => boolean;
 
 /** The tutorial's IsOwnerOrReadOnly: anyone may read, only the owner may write. */
 export const IsOwnerOrReadOnly: ObjectPermission<{ ownerId: number }> = (c, obj) =>
   isSafeMethod(c) || c.var.caller?.userId === obj.ownerId;
 
-export function checkObjectPermission<T>(c: Context<AppEnv>, obj: T, ...permissions: ObjectPermission<T>[]) {
+export function checkObjectPermission<T>(c: Request, obj: T, ...permissions: ObjectPermission<T>[]) {
   if (!permissions.every((p) => p(c, obj))) deny(c);
 }

@@ -2,7 +2,8 @@ import type { Context, MiddlewareHandler, Next } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, AuthedEnv } from "../env";
 import { notAuthenticated, permissionDenied } from "../lib/errors";
-import { describes, factsOf } from "../lib/route-facts";
+import { describes, type PermitFacts } from "../openapi/route-facts";
+import { anonymous, authenticate, sendAccountLookup } from "./authenticate";
 import { isSafeMethod, needsUserFor, type Permission } from "./permissions";
 import { enforce, RequestThrottles, type ThrottleName } from "./throttle";
 
@@ -20,8 +21,8 @@ const settle = <T>(work: Promise<T>): Promise<Settled<T>> =>
  * DRF's APIView.initial() — authentication, then permissions, then throttles — with DRF's outcome
  * and order, but in one round of I/O instead of three in sequence:
  *
- * - The token was verified before this (no I/O); an anonymous request a permission refuses is
- *   answered at once, and so is one whose throttles this isolate knows are all full.
+ * - The token is verified first (no I/O); an anonymous request a permission refuses is answered at
+ *   once, and so is one whose throttles this isolate knows are all full.
  * - Otherwise the account lookup (which also checks the session), the limiter and — for a safe
  *   method — the handler itself run together; the handler's first query carries the account lookup
  *   in its batch. Their outcomes are then read in DRF's order: a failed authentication, then a
@@ -36,14 +37,16 @@ const settle = <T>(work: Promise<T>): Promise<Settled<T>> =>
  */
 export async function initial(
   c: Context<AppEnv>,
-  permissions: readonly Permission[],
-  throttleNames: readonly ThrottleName[] | undefined,
+  view: Pick<PermitFacts, "permissions" | "throttles" | "authenticate">,
   next: Next | null,
 ): Promise<void> {
+  const { permissions } = view;
+  if (view.authenticate) await authenticate(c);
+  else anonymous(c);
   const { caller } = c.var;
   if (caller === null && permissions.some((p) => needsUserFor(p, c.req.method))) throw notAuthenticated();
 
-  const throttles = new RequestThrottles(c, throttleNames);
+  const throttles = new RequestThrottles(c, view.throttles);
   const known = throttles.known();
   const accountDecides = caller !== null && permissions.some((p) => p.allowsAccount !== undefined);
   let enforced = false;
@@ -57,8 +60,7 @@ export async function initial(
   // What the response carried before the handler added its own (a body, caching headers, an ETag).
   const before = alongside ? new Headers(c.res.headers) : null;
   const handler = alongside ? next() : null;
-  // The account lookup leaves now, unless the handler's first query has taken it along.
-  c.var.db.$client.flush();
+  sendAccountLookup(c);
   const [account, verdicts] = await Promise.all([settle(c.var.user), throttles.verdicts(), handler]);
 
   /** A refusal replaces whatever the handler answered, headers included. */
@@ -95,29 +97,25 @@ export type PermitOptions = {
   throttles?: readonly ThrottleName[];
   /**
    * The route decides on what it reads (a password, a superuser flag): its reads, the account lookup
-   * included, go to the primary instead of the nearest replica.
+   * included, go to the primary instead of the nearest replica (middleware/d1-session.ts).
    */
   primary?: boolean;
+  /** false: no Bearer authentication, every request anonymous (simplejwt's token views: `authentication_classes = ()`). */
+  authenticate?: boolean;
 };
 
-/** A view's permission_classes and throttle_classes, run by `initial`. */
+/** A view's authentication, permission_classes and throttle_classes, run by `initial`. */
 export function permit<P extends Permission[]>(
   permissions: [...P],
   options: PermitOptions = {},
 ): MiddlewareHandler<EnvFor<P>> {
-  const middleware = createMiddleware<AppEnv>((c, next) => {
-    if (options.primary) c.var.db.$client.readPrimary();
-    return initial(c, permissions, options.throttles, next);
-  }) as MiddlewareHandler<EnvFor<P>>;
-  return describes(middleware, { kind: "permit", permissions, throttles: options.throttles });
-}
-
-/** The permissions permit() put on one of these handlers (the middleware of a route), if any. */
-export function permissionsOn(handlers: readonly unknown[]): readonly Permission[] | undefined {
-  for (const handler of handlers) {
-    const facts = factsOf(handler);
-    // permit() records its own Permission objects: they are that, not only their facts.
-    if (facts?.kind === "permit") return facts.permissions as readonly Permission[];
-  }
-  return undefined;
+  const facts: PermitFacts = {
+    kind: "permit",
+    permissions,
+    throttles: options.throttles,
+    authenticate: options.authenticate ?? true,
+    primary: options.primary ?? false,
+  };
+  const middleware = createMiddleware<AppEnv>((c, next) => initial(c, facts, next)) as MiddlewareHandler<EnvFor<P>>;
+  return describes(middleware, facts);
 }

@@ -1,22 +1,20 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
+import { clientIp } from "../lib/client-ip";
 import { throttled } from "../lib/errors";
 import type { RouteThrottle } from "../lib/throttle-rates";
-import { clientIp } from "../services/client-ip";
-import { judge, knownRefusals, refund } from "../services/limiter";
-import { longestWait, rateLimitHeaders } from "../services/rate-limit-headers";
-import type { ThrottleWindow, Verdict } from "../services/sliding-log";
+import { askLimiter, knownRefusals, refund } from "../services/limiter";
+import { longestWait, type ThrottleWindow, type Verdict } from "../services/sliding-log";
 
 /** A throttle a route can name in `permit(..., { throttles })`, by its DRF scope. */
 export type ThrottleName = RouteThrottle;
 
-type Ctx = Context<AppEnv>;
-export const ipKey = (c: Ctx) => `ip:${clientIp(c.req.raw.headers, c.var.config.numProxies)}`;
-const userKey = (c: Ctx) => (c.var.caller ? `user:${c.var.caller.userId}` : null);
-const userOrIpKey = (c: Ctx) => userKey(c) ?? ipKey(c);
+export const ipKey = (c: Context<AppEnv>) => `ip:${clientIp(c.req.raw.headers, c.var.config.numProxies)}`;
+const userKey = (c: Context<AppEnv>) => (c.var.caller ? `user:${c.var.caller.userId}` : null);
+const userOrIpKey = (c: Context<AppEnv>) => userKey(c) ?? ipKey(c);
 
 // DRF's throttle classes, each as the identity it counts under (its get_cache_key); null: not applied.
-const THROTTLE_KEYS: Record<RouteThrottle, (c: Ctx) => string | null> = {
+const THROTTLE_KEYS: Record<RouteThrottle, (c: Context<AppEnv>) => string | null> = {
   anon: (c) => (c.var.caller ? null : ipKey(c)), // AnonRateThrottle: anonymous requests only
   user: userOrIpKey, // UserRateThrottle
   // User scopes: anonymous clients are already held by `anon` (and `user`) on their address.
@@ -38,7 +36,7 @@ export class RequestThrottles {
   #verdicts: Promise<Map<string, Verdict[]>> | undefined;
 
   constructor(
-    private readonly c: Ctx,
+    private readonly c: Context<AppEnv>,
     names: readonly ThrottleName[] | undefined,
   ) {
     const { config } = c.var;
@@ -63,7 +61,7 @@ export class RequestThrottles {
       [...this.#windows].map(async ([key, windows]) => {
         let verdicts: Verdict[] = [];
         try {
-          verdicts = await judge(this.c.env, key, windows, this.now);
+          verdicts = await askLimiter(this.c.env, key, windows, this.now);
         } catch (e) {
           console.error(
             `rate limiter unreachable, request let through unthrottled (${windows.map((w) => w.scope)})`,
@@ -89,9 +87,25 @@ export class RequestThrottles {
  * DRF's check_throttles once the verdicts are in: every throttle saw the request and the longest wait
  * is reported. RateLimit-Policy / RateLimit headers go on whatever response follows, errors included.
  */
-export function enforce(c: Ctx, verdicts: Map<string, Verdict[]>): void {
+export function enforce(c: Context<AppEnv>, verdicts: Map<string, Verdict[]>): void {
   const all = [...verdicts.values()].flat();
   for (const [name, value] of Object.entries(rateLimitHeaders(all))) c.header(name, value, { append: true });
   const refused = all.filter((v) => !v.allowed);
   if (refused.length > 0) throw throttled(longestWait(refused));
+}
+
+const seconds = (ms: number) => Math.ceil(ms / 1000);
+
+/**
+ * draft-ietf-httpapi-ratelimit-headers (-08 to -11): structured-field lists, one item per policy,
+ * named by throttle scope. `t` (the effective window) is the time until the oldest logged request
+ * leaves the sliding window: until then the client can use no more than `r` requests. For a
+ * policy at r=0 it is therefore the same number as DRF's Retry-After.
+ */
+export function rateLimitHeaders(verdicts: readonly Verdict[]): Record<string, string> {
+  if (verdicts.length === 0) return {};
+  return {
+    "RateLimit-Policy": verdicts.map((v) => `"${v.scope}";q=${v.limit};w=${seconds(v.durationMs)}`).join(", "),
+    RateLimit: verdicts.map((v) => `"${v.scope}";r=${v.remaining};t=${seconds(v.resetMs)}`).join(", "),
+  };
 }

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
-import { describes, type Operation } from "../lib/route-facts";
+import { describes, type Operation } from "./route-facts";
 
 /**
  * A route's OpenAPI facts, written beside it (hono-openapi's describeRoute, without its validator):

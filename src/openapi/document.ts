@@ -1,18 +1,12 @@
 import type { RouterRoute } from "hono/types";
 import { findTargetHandler } from "hono/utils/handler";
 import { z } from "zod";
-import { type ErrorStatus, factsOf, type Operation, type PermissionFacts, type RouteFacts } from "../lib/route-facts";
 import { needsUserFor } from "../middleware/permissions";
 import { ERROR_RESPONSES } from "./error-responses";
 import { type Json, SchemaComponents } from "./json-schema";
+import { type ErrorStatus, factsOf, type Operation, type RouteFacts } from "./route-facts";
 
-export type DocumentOptions = {
-  title: string;
-  version: string;
-  description: string;
-  /** Whether the Bearer authentication middleware runs on a path (it refuses a bad token with 401). */
-  authenticates: (path: string) => boolean;
-};
+export type DocumentOptions = { title: string; version: string; description: string };
 
 /** A route as the document sees it: one method on one path, with the facts of all its middleware. */
 export type RouteOperation = { key: string; method: string; path: string; honoPath: string; facts: RouteFacts[] };
@@ -70,12 +64,13 @@ function requestBody(route: RouteOperation, operation: Operation | undefined, sc
 }
 
 /** What the middleware implies: who may call, and which errors validation, auth and throttles produce. */
-function derivedFacts(route: RouteOperation, options: DocumentOptions) {
+function derivedFacts(route: RouteOperation) {
   const permit = route.facts.find((f) => f.kind === "permit");
-  const permissions: readonly PermissionFacts[] = permit?.permissions ?? [];
+  const permissions = permit?.permissions ?? [];
   // Each permission says of itself whom it needs and whether it judges the account (403).
   const needsUser = permissions.some((p) => needsUserFor(p, route.method));
-  const authenticated = options.authenticates(route.honoPath);
+  // Bearer authentication refuses a bad token with 401 wherever it runs.
+  const authenticated = permit?.authenticate ?? false;
   const errors = new Set<ErrorStatus>();
   if (route.facts.some((f) => f.kind === "json")) for (const status of [400, 413, 415] as const) errors.add(status);
   if (route.honoPath.includes(":")) errors.add(404);
@@ -90,9 +85,9 @@ function derivedFacts(route: RouteOperation, options: DocumentOptions) {
 const operationOf = (route: RouteOperation): Operation | undefined =>
   route.facts.flatMap((f) => (f.kind === "operation" ? [f.operation] : []))[0];
 
-function operationObject(route: RouteOperation, options: DocumentOptions, schemas: SchemaComponents): Json {
+function operationObject(route: RouteOperation, schemas: SchemaComponents): Json {
   const operation = operationOf(route);
-  const { errors, security } = derivedFacts(route, options);
+  const { errors, security } = derivedFacts(route);
   for (const status of operation?.errors ?? []) errors.add(status);
 
   const responses: Json = {};
@@ -131,7 +126,7 @@ export function openApiDocument(routes: readonly RouterRoute[], options: Documen
   const schemas = new SchemaComponents();
   const paths: Record<string, Json> = {};
   for (const route of routeOperations(routes)) {
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = operationObject(route, options, schemas);
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = operationObject(route, schemas);
   }
   const responses = errorComponents(schemas);
   // Through JSON and back: members left undefined (no description, no request body) disappear.

@@ -3,12 +3,14 @@ import {
   notFound,
   payloadTooLarge,
   permissionDenied,
+  preconditionFailed,
+  serviceUnavailable,
   throttled,
   tokenNotValid,
   unsupportedMediaType,
   validationError,
 } from "../lib/errors";
-import type { ErrorStatus } from "../lib/route-facts";
+import type { ErrorStatus } from "./route-facts";
 
 // The error bodies of src/lib/errors.ts (DRF's shapes), as reusable components of the document.
 
@@ -24,8 +26,6 @@ export const AuthenticationError = ErrorDetail.extend({
 export const ValidationErrors = z.record(z.string(), z.array(z.string())).meta({ id: "ValidationErrors" });
 
 const header = (description: string, schema: object) => ({ description, schema });
-
-export type { ErrorStatus };
 
 type ErrorResponse = {
   /** Its name under components/responses. */
@@ -72,7 +72,7 @@ export const ERROR_RESPONSES: Record<ErrorStatus, ErrorResponse> = {
     name: "PreconditionFailed",
     description: "A conditional request's precondition (If-Match, If-Unmodified-Since) failed.",
     schema: [ErrorDetail],
-    example: { detail: "Precondition failed." },
+    example: preconditionFailed().body,
   },
   413: {
     name: "PayloadTooLarge",
@@ -106,6 +106,6 @@ export const ERROR_RESPONSES: Record<ErrorStatus, ErrorResponse> = {
     name: "ServiceUnavailable",
     description: "A service this endpoint depends on is unavailable; try again later.",
     schema: [ErrorDetail],
-    example: { detail: "Login is temporarily unavailable, please try again later." },
+    example: serviceUnavailable("Login is temporarily unavailable, please try again later.").body,
   },
 };

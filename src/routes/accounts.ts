@@ -2,21 +2,15 @@ import { eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { users } from "../db/schema";
 import type { AppEnv } from "../env";
+import { deliverRefresh } from "../lib/cookies";
 import { nonFieldError, validationError } from "../lib/errors";
-import { validateJson } from "../lib/validate";
 import { AllowAny, IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
-import { deliverRefresh } from "../middleware/token-transport";
+import { validateJson } from "../middleware/validate";
 import { created, describe, ok } from "../openapi/describe";
 import { passwordChangedResponse, registrationResponse } from "../schemas/token";
-import {
-  holdersOf,
-  passwordChangeBody,
-  registerBody,
-  serializeNewUser,
-  takenFields,
-  uniqueAccount,
-} from "../schemas/users";
+import { passwordChangeBody, registerBody, serializeNewUser } from "../schemas/users";
+import { holdersOf, takenFields, uniqueAccount } from "../services/accounts";
 import { passwordProblems } from "../services/password-policy";
 import { hashPassword, verifyPassword } from "../services/passwords";
 import { revokeAllSessions } from "../services/refresh-tokens";

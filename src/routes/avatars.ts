@@ -1,18 +1,18 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import type { Database } from "../db/client";
 import { profiles } from "../db/schema";
-import type { AppEnv, Database } from "../env";
-import { ApiError, notFound, payloadTooLarge, validationError } from "../lib/errors";
+import type { AppEnv } from "../env";
+import { conditionalStatus } from "../lib/conditional-request";
+import { ApiError, notFound, payloadTooLarge, preconditionFailed, validationError } from "../lib/errors";
+import { readBody } from "../lib/request-body";
 import { AllowAny, IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
 import { describe, noContent } from "../openapi/describe";
 import { PROFILE_MODEL, profileResponse, serializeProfile } from "../schemas/profiles";
 import { AVATAR_CACHE_CONTROL, discardAvatar, readAvatar, storeAvatar } from "../services/avatar-store";
-import { conditionalStatus } from "../services/conditional-request";
 import { IMAGE_EXTENSIONS, sniffImageType } from "../services/image-types";
 
-/** app.ts exempts this path from the 64 KiB JSON limit: the route sets its own. */
 export const AVATAR_UPLOAD_PATH = "/api/profiles/me/avatar/";
 const AVATAR_MAX_BYTES = 2 * 1024 * 1024;
 /** Room for a multipart body's boundaries and part headers around an image of the largest size. */
@@ -21,8 +21,6 @@ const MULTIPART_OVERHEAD = 16 * 1024;
 const AVATAR_FIELD = "avatar";
 
 const KEY_PATTERN = new RegExp(`^[0-9a-f]{32}\\.(${IMAGE_EXTENSIONS.join("|")})$`);
-
-const preconditionFailed = () => new ApiError(412, { detail: "Precondition failed." });
 
 const NO_FILE = "No file was submitted.";
 // Django's ImageField message; 415 because the body is not a media type this endpoint takes.
@@ -51,17 +49,19 @@ async function swapAvatarKey(db: Database, userId: number, key: string) {
 
 /**
  * The uploaded image's bytes: the raw body, or — as a browser's FormData sends it, and DRF's
- * MultiPartParser reads it — the `avatar` field of a multipart/form-data body.
+ * MultiPartParser reads it — the `avatar` field of a multipart/form-data body. The body is read up to
+ * the upload's own limit (the largest image plus a multipart body's framing).
  */
 async function uploadedBytes(req: Request): Promise<Uint8Array> {
-  if (!/^multipart\/form-data\b/i.test(req.headers.get("Content-Type") ?? "")) {
-    const bytes = new Uint8Array(await req.arrayBuffer());
-    if (bytes.length === 0) throw new ApiError(400, { detail: NO_FILE });
-    return bytes;
+  const body = await readBody(req, AVATAR_MAX_BYTES + MULTIPART_OVERHEAD);
+  const contentType = req.headers.get("Content-Type") ?? "";
+  if (!/^multipart\/form-data\b/i.test(contentType)) {
+    if (body.length === 0) throw new ApiError(400, { detail: NO_FILE });
+    return body;
   }
   let form: FormData;
   try {
-    form = await req.formData();
+    form = await new Response(body, { headers: { "Content-Type": contentType } }).formData();
   } catch (e) {
     throw new ApiError(400, {
       detail: `Multipart form parse error - ${e instanceof Error ? e.message : "invalid body"}`,
@@ -104,12 +104,6 @@ export const avatarUploadRoutes = new Hono<AppEnv>()
       errors: [400, 413, 415],
     }),
     permit([IsAuthenticated], { throttles: ["uploads"] }),
-    bodyLimit({
-      maxSize: AVATAR_MAX_BYTES + MULTIPART_OVERHEAD,
-      onError: () => {
-        throw payloadTooLarge();
-      },
-    }),
     async (c) => {
       const bytes = await uploadedBytes(c.req.raw);
       // The raw body may use the multipart allowance: the image itself is held to the cap.

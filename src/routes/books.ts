@@ -1,12 +1,11 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import { Hono, type MiddlewareHandler } from "hono";
-import { createMiddleware } from "hono/factory";
-import { preparedQuery } from "../db/client";
+import { Hono } from "hono";
+import { type Database, preparedQuery } from "../db/client";
 import { type Book, books, touched, users } from "../db/schema";
-import type { AppEnv, Database } from "../env";
+import type { AppEnv } from "../env";
 import { unlessTaken } from "../lib/db-errors";
 import { notFound, validationError } from "../lib/errors";
-import { validateJson } from "../lib/validate";
+import { getObject } from "../middleware/get-object";
 import {
   checkObjectPermission,
   IsAuthenticated,
@@ -14,6 +13,7 @@ import {
   IsOwnerOrReadOnly,
 } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
+import { validateJson } from "../middleware/validate";
 import { created, describe, listOf, noContent, ok } from "../openapi/describe";
 import {
   type BookInput,
@@ -24,10 +24,8 @@ import {
   ISBN_TAKEN,
   serializeBook,
 } from "../schemas/books";
-import { lookupId } from "../schemas/fields";
 
 type BookRow = { book: Book; ownerUsername: string };
-type BookEnv = { Bindings: Env; Variables: AppEnv["Variables"] & { found: BookRow } };
 
 const withOwner = (db: Database) =>
   db.select({ book: books, ownerUsername: users.username }).from(books).innerJoin(users, eq(users.id, books.ownerId));
@@ -50,15 +48,11 @@ const uniqueIsbn = <T>(write: Promise<T>) =>
  * DRF's get_object(): the book or 404 "No Book matches the given query.", then IsOwnerOrReadOnly
  * (403). Both come before the body is read, so a bad body on someone else's book is still 403.
  */
-const bookObject = createMiddleware<{ Variables: { found?: BookRow } } & AppEnv>(async (c, next) => {
-  const id = lookupId(c.req.param("id"));
-  const found = id === null ? undefined : await oneBook.get(c.var.db, { id });
-  if (!found) throw notFound("Book");
-  checkObjectPermission(c, found.book, IsOwnerOrReadOnly);
-  c.set("found", found);
-  await next();
-  // Like permit(): the type records that handlers after this middleware always have the book.
-}) as MiddlewareHandler<BookEnv>;
+const bookObject = getObject<BookRow, AppEnv>(
+  (c, id) => (id === null ? Promise.resolve(undefined) : oneBook.get(c.var.db, { id })),
+  () => notFound("Book"),
+  (c, found) => checkObjectPermission(c, found.book, IsOwnerOrReadOnly),
+);
 
 /**
  * The owner is part of every write's condition: the ownership check ran on a nearby replica, and the

@@ -30,7 +30,7 @@ export const jwksRoutes = new Hono<AppEnv>().get(
     responses: ok("The key set.", jwksResponse),
     errors: [404],
   }),
-  permit([AllowAny], { throttles: [] }),
+  permit([AllowAny], { throttles: [], authenticate: false }),
   (c) => {
     const jwks: z.output<typeof jwksResponse> = publishedKeys(c.var.config.signingKeys);
     if (jwks.keys.length === 0) throw notFound();

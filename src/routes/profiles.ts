@@ -1,15 +1,15 @@
 import { and, eq, exists, type SQL } from "drizzle-orm";
-import { Hono, type MiddlewareHandler } from "hono";
-import { createMiddleware } from "hono/factory";
+import { Hono } from "hono";
+import type { Database } from "../db/client";
 import { type Profile, profiles, touched, users } from "../db/schema";
-import type { AppEnv, AuthedEnv, Database } from "../env";
+import type { AppEnv } from "../env";
 import { unlessTaken } from "../lib/db-errors";
 import { nonFieldError, notFound } from "../lib/errors";
-import { validateJson } from "../lib/validate";
+import { getObject } from "../middleware/get-object";
 import { IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
+import { validateJson } from "../middleware/validate";
 import { created, describe, listOf, noContent, ok } from "../openapi/describe";
-import { lookupId } from "../schemas/fields";
 import {
   PROFILE_MODEL,
   type ProfileInput,
@@ -19,12 +19,10 @@ import {
   profileValues,
   serializeProfile,
 } from "../schemas/profiles";
-import { uniqueAccount } from "../schemas/users";
+import { uniqueAccount } from "../services/accounts";
 import { discardAvatar } from "../services/avatar-store";
 
 type ProfileRow = { profile: Profile; owner: ProfileOwner };
-type ProfileEnv = { Bindings: Env; Variables: AuthedEnv["Variables"] & { found: ProfileRow } };
-type Ctx = { req: { url: string }; var: AuthedEnv["Variables"] };
 
 const profileNotFound = () => notFound(PROFILE_MODEL);
 
@@ -39,54 +37,46 @@ const withOwner = (db: Database, where: SQL | undefined) =>
     .where(where);
 
 /**
- * get_object() over the caller's own profiles only — "/me/" or an id that must also be theirs — run
- * before the body is read, so a missing profile is 404 before any 400 and someone else's is the same 404.
+ * get_object() over the caller's own profiles only — "/me/" or an id that must also be theirs — so
+ * someone else's profile is the same 404 as one that does not exist.
  */
-const ownProfile = createMiddleware<{ Variables: { found?: ProfileRow } } & AuthedEnv>(async (c, next) => {
-  const param = c.req.param("id");
-  let where: SQL | undefined = mine(c.var.caller.userId);
-  if (param !== undefined) {
-    const id = lookupId(param);
-    if (id === null) throw profileNotFound();
-    where = and(where, eq(profiles.id, id));
-  }
-  const found = await withOwner(c.var.db, where).get();
-  if (!found) throw profileNotFound();
-  c.set("found", found);
-  await next();
-}) as MiddlewareHandler<ProfileEnv>;
+const ownProfile = getObject<ProfileRow>((c, id) => {
+  if (c.req.param("id") !== undefined && id === null) return Promise.resolve(undefined);
+  const byId = id === null ? undefined : eq(profiles.id, id);
+  return withOwner(c.var.db, and(mine(c.var.caller.userId), byId)).get();
+}, profileNotFound);
 
-const render = (c: Ctx, { profile, owner }: ProfileRow) => serializeProfile(profile, owner, c.req.url);
+/** A profile as responses show it; `url` is the request's (DRF's ImageField builds absolute URLs from it). */
+const render = (url: string, { profile, owner }: ProfileRow) => serializeProfile(profile, owner, url);
 
-/** A write's result, rendered with the caller's account (the owner; looked up before any write runs). */
-const renderWritten = async (c: Ctx, profile: Profile) => render(c, { profile, owner: await c.var.user });
-
-/** The profile's fields, and the account's email if one is given, in one transaction. */
-async function updateProfile(c: Ctx & { var: { found: ProfileRow } }, input: ProfileInput) {
-  const { db, caller, found } = c.var;
+/**
+ * The profile's fields, and the account's email if one is given, in one transaction; the profile is
+ * the caller's `found` one, and stays theirs in the write's own condition.
+ */
+async function updateProfile(db: Database, found: ProfileRow, userId: number, input: ProfileInput) {
   const update = db
     .update(profiles)
     .set(touched(profileValues(input)))
-    .where(and(mine(caller.userId), eq(profiles.id, found.profile.id)))
+    .where(and(mine(userId), eq(profiles.id, found.profile.id)))
     .returning();
   if (input.email === undefined) {
     const [profile] = await update;
     if (!profile) throw profileNotFound();
-    return render(c, { profile, owner: found.owner });
+    return { profile, owner: found.owner };
   }
   // Only while the profile is there: a 404 must not leave the email changed.
   const profileThere = db
     .select({ id: profiles.id })
     .from(profiles)
-    .where(and(mine(caller.userId), eq(profiles.id, found.profile.id)));
+    .where(and(mine(userId), eq(profiles.id, found.profile.id)));
   const owner = db
     .update(users)
     .set({ email: input.email })
-    .where(and(eq(users.id, caller.userId), exists(profileThere)))
+    .where(and(eq(users.id, userId), exists(profileThere)))
     .returning({ username: users.username, email: users.email });
   const [[account], [profile]] = await uniqueAccount(db.batch([owner, update]));
   if (!profile || !account) throw profileNotFound();
-  return render(c, { profile, owner: account });
+  return { profile, owner: account };
 }
 
 /** One profile per user, visible and writable by that user alone. */
@@ -102,7 +92,7 @@ export const profileRoutes = new Hono<AppEnv>()
     permit([IsAuthenticated]),
     async (c) => {
       const rows = await withOwner(c.var.db, mine(c.var.caller.userId));
-      return c.json(rows.map((row) => render(c, row)));
+      return c.json(rows.map((row) => render(c.req.url, row)));
     },
   )
   .post(
@@ -124,7 +114,8 @@ export const profileRoutes = new Hono<AppEnv>()
           .returning(),
         { "profiles.user_id": () => nonFieldError("You already have a profile.") },
       );
-      return c.json(await renderWritten(c, profile!), 201);
+      // The owner is the caller, whose account was looked up before any write ran.
+      return c.json(render(c.req.url, { profile: profile!, owner: await c.var.user }), 201);
     },
   )
   .get(
@@ -137,7 +128,7 @@ export const profileRoutes = new Hono<AppEnv>()
     }),
     permit([IsAuthenticated]),
     ownProfile,
-    (c) => c.json(render(c, c.var.found)),
+    (c) => c.json(render(c.req.url, c.var.found)),
   )
   .patch(
     "/me/",
@@ -150,7 +141,10 @@ export const profileRoutes = new Hono<AppEnv>()
     permit([IsAuthenticated]),
     ownProfile,
     validateJson(profileBody),
-    async (c) => c.json(await updateProfile(c, c.req.valid("json"))),
+    async (c) => {
+      const updated = await updateProfile(c.var.db, c.var.found, c.var.caller.userId, c.req.valid("json"));
+      return c.json(render(c.req.url, updated));
+    },
   )
   .get(
     "/:id{[0-9]+}/",
@@ -161,7 +155,7 @@ export const profileRoutes = new Hono<AppEnv>()
     }),
     permit([IsAuthenticated]),
     ownProfile,
-    (c) => c.json(render(c, c.var.found)),
+    (c) => c.json(render(c.req.url, c.var.found)),
   )
   // Every profile field is optional (blank=True), so a full update takes the same body as a partial one.
   .on(
@@ -175,7 +169,10 @@ export const profileRoutes = new Hono<AppEnv>()
     permit([IsAuthenticated]),
     ownProfile,
     validateJson(profileBody),
-    async (c) => c.json(await updateProfile(c, c.req.valid("json"))),
+    async (c) => {
+      const updated = await updateProfile(c.var.db, c.var.found, c.var.caller.userId, c.req.valid("json"));
+      return c.json(render(c.req.url, updated));
+    },
   )
   .delete(
     "/:id{[0-9]+}/",

@@ -5,7 +5,7 @@ import type { AppEnv } from "../env";
 import { AllowAny } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
 import { describe, ok } from "../openapi/describe";
-import { type DocumentOptions, openApiDocument } from "../openapi/document";
+import { openApiDocument } from "../openapi/document";
 
 // Swagger UI is served by the Worker's own static assets (public/api/docs/assets/: the initializer,
 // and swagger-ui-dist's files copied there by scripts/swagger-ui-assets.mjs), never from a CDN: the
@@ -48,7 +48,7 @@ Every response carries \`Allow\`; a method a path does not support is 405.`;
  * drf-spectacular's SpectacularAPIView and SpectacularSwaggerView. `routes` is read on the first
  * request, once every route is registered; the document is built once per isolate.
  */
-export function schemaRoutes(routes: () => readonly RouterRoute[], authenticates: DocumentOptions["authenticates"]) {
+export function schemaRoutes(routes: () => readonly RouterRoute[]) {
   let document: object | undefined;
   return new Hono<AppEnv>()
     .get(
@@ -60,7 +60,7 @@ export function schemaRoutes(routes: () => readonly RouterRoute[], authenticates
       }),
       permit([AllowAny]),
       (c) => {
-        document ??= openApiDocument(routes(), { title: "edge-drf-api", version, description, authenticates });
+        document ??= openApiDocument(routes(), { title: "edge-drf-api", version, description });
         return c.json(document);
       },
     )

@@ -1,21 +1,21 @@
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import { Hono } from "hono";
-import { tokenFamilies } from "../db/schema";
+import { sessions } from "../db/schema";
 import type { AppEnv } from "../env";
+import { clearRefreshCookie } from "../lib/cookies";
 import { notFound } from "../lib/errors";
 import { IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
-import { clearRefreshCookie } from "../middleware/token-transport";
 import { describe, listOf, noContent, ok } from "../openapi/describe";
 import { serializeSession, sessionResponse } from "../schemas/sessions";
 import { revokeAllSessions } from "../services/refresh-tokens";
 
 /** The caller's sessions that can still be used: not ended, not past their absolute end. */
 const live = (userId: number, now: Date) =>
-  and(eq(tokenFamilies.userId, userId), isNull(tokenFamilies.revokedAt), gt(tokenFamilies.expiresAt, now));
+  and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now));
 
 /**
- * The caller's login sessions (one per login: a refresh-token family): see them, end one — a lost
+ * The caller's login sessions (one per login): see them, end one — a lost
  * phone — or all of them. An ended session's refresh and access tokens are refused from the next request.
  */
 export const sessionRoutes = new Hono<AppEnv>()
@@ -31,9 +31,9 @@ export const sessionRoutes = new Hono<AppEnv>()
       const { db, caller } = c.var;
       const rows = await db
         .select()
-        .from(tokenFamilies)
+        .from(sessions)
         .where(live(caller.userId, new Date()))
-        .orderBy(desc(tokenFamilies.createdAt));
+        .orderBy(desc(sessions.createdAt));
       return c.json(rows.map((session) => serializeSession(session, caller.sessionId)));
     },
   )
@@ -68,10 +68,10 @@ export const sessionRoutes = new Hono<AppEnv>()
       const { db, caller } = c.var;
       const id = c.req.param("id");
       const [ended] = await db
-        .update(tokenFamilies)
+        .update(sessions)
         .set({ revokedAt: new Date() })
-        .where(and(eq(tokenFamilies.id, id), live(caller.userId, new Date())))
-        .returning({ id: tokenFamilies.id });
+        .where(and(eq(sessions.id, id), live(caller.userId, new Date())))
+        .returning({ id: sessions.id });
       if (!ended) throw notFound("Session");
       if (id === caller.sessionId) clearRefreshCookie(c);
       return c.body(null, 204);

@@ -1,19 +1,18 @@
 import { and, desc, eq, isNotNull, isNull, type Placeholder, sql } from "drizzle-orm";
-import { Hono, type MiddlewareHandler } from "hono";
-import { createMiddleware } from "hono/factory";
-import { preparedQuery } from "../db/client";
+import { Hono } from "hono";
+import { type Database, preparedQuery } from "../db/client";
 import { type Task, tasks, touched, users } from "../db/schema";
-import type { AppEnv, AuthedEnv, Database } from "../env";
+import type { AppEnv } from "../env";
 import { notFound } from "../lib/errors";
-import { validateJson } from "../lib/validate";
+import { getObject } from "../middleware/get-object";
 import { IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
+import { validateJson } from "../middleware/validate";
 import { created, describe, listOf, noContent, ok } from "../openapi/describe";
 import { lookupId } from "../schemas/fields";
 import { serializeTask, type TaskInput, taskBody, taskPatch, taskResponse } from "../schemas/tasks";
 
 type TaskRow = { task: Task; ownerUsername: string };
-type TaskEnv = { Bindings: Env; Variables: AuthedEnv["Variables"] & { found: TaskRow } };
 
 const taskNotFound = () => notFound("Task");
 
@@ -53,13 +52,10 @@ const oneTask = preparedQuery((db: Database) =>
     .prepare(),
 );
 
-/** get_object() before the body is read: a bad body on a missing task is 404, not 400 (DRF's order). */
-const taskObject = createMiddleware<{ Variables: { found?: TaskRow } } & AuthedEnv>(async (c, next) => {
-  const found = await oneTask.get(c.var.db, { ownerId: c.var.caller.userId, id: taskId(c.req.param("id")) });
-  if (!found) throw taskNotFound();
-  c.set("found", found);
-  await next();
-}) as MiddlewareHandler<TaskEnv>;
+const taskObject = getObject<TaskRow>(
+  (c, id) => (id === null ? Promise.resolve(undefined) : oneTask.get(c.var.db, { ownerId: c.var.caller.userId, id })),
+  taskNotFound,
+);
 
 async function listOwnTasks(db: Database, ownerId: number, deleted: boolean) {
   const rows = await LIST_QUERIES[deleted ? "trash" : "live"].all(db, { ownerId });

@@ -1,13 +1,12 @@
 import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
 import { emailIs, users } from "../db/schema";
 import type { AppEnv } from "../env";
+import { clearRefreshCookie, deliverRefresh, deviceCookie, refreshTokenOf, setDeviceCookie } from "../lib/cookies";
 import { authenticationFailed, nonFieldError, tokenNotValid } from "../lib/errors";
-import { validateJson } from "../lib/validate";
 import { AllowAny } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
-import { clearRefreshCookie, deliverRefresh, refreshTokenOf } from "../middleware/token-transport";
+import { validateJson } from "../middleware/validate";
 import { describe, ok } from "../openapi/describe";
 import { emptyResponse, obtainBody, refreshBody, tokenPairResponse, verifyBody } from "../schemas/token";
 import { DEVICE_LIFETIME, issueDeviceToken, knownDevice } from "../services/devices";
@@ -21,24 +20,14 @@ import {
   rotateRefreshToken,
 } from "../services/refresh-tokens";
 import { insertSession, newSession, recordLogin, sessionTokens } from "../services/sessions";
-import { decodeToken, type TokenClaims, TokenError } from "../services/tokens";
+import { decodeOrRefuse, type TokenClaims } from "../services/tokens";
 import { usernameKey } from "../services/usernames";
 
 // One message for a wrong password, an unknown user and an inactive user, so none can be told apart.
 const noActiveAccount = () => authenticationFailed("No active account found with the given credentials");
 
-/** simplejwt's TokenError → 401 {"detail": message, "code": "token_not_valid"}. */
-export async function decodeOrReject(...args: Parameters<typeof decodeToken>) {
-  try {
-    return await decodeToken(...args);
-  } catch (e) {
-    if (e instanceof TokenError) throw tokenNotValid(e.message);
-    throw e;
-  }
-}
-
 /** A signed, unexpired refresh token's claims; an access token here is "Token has wrong type". */
-const refreshClaims = (c: Context<AppEnv>, raw: string) => decodeOrReject(c.var.config, raw, "refresh");
+const refreshClaims = (c: Context<AppEnv>, raw: string) => decodeOrRefuse(c.var.config, raw, "refresh", tokenNotValid);
 
 /** RefreshRefused → simplejwt's 401 bodies: an account problem has no code, a token problem does. */
 async function orRefused<T>(work: Promise<T>): Promise<T> {
@@ -55,20 +44,15 @@ async function orRefused<T>(work: Promise<T>): Promise<T> {
 const mirrorToKv = (c: Context<AppEnv>, claims: TokenClaims) =>
   c.executionCtx.waitUntil(blacklistInKv(c.env.BLACKLIST, claims));
 
-type Ctx = Context<AppEnv>;
-
 /** A device cookie names the account it logged into; the `login` throttle counts each known device apart. */
-const DEVICE_COOKIE = "device";
-const DEVICE_COOKIE_OPTIONS = { prefix: "host", httpOnly: true, secure: true, sameSite: "Strict", path: "/" } as const;
-
-const deviceOf = (c: Ctx, key: string) => knownDevice(c.var.config, getCookie(c, DEVICE_COOKIE, "host"), key);
+const deviceOf = (c: Context<AppEnv>, key: string) => knownDevice(c.var.config, deviceCookie(c), key);
 
 /**
  * A login by username: the throttle (keyed by the name, known at once) is asked alongside the user
  * lookup, which reveals nothing until the password has been checked. A name this isolate knows to be
  * out of guesses is refused before anything else starts.
  */
-async function byUsername(c: Ctx, key: string) {
+async function byUsername(c: Context<AppEnv>, key: string) {
   const throttle = new LoginThrottle(c.env, c.var.config, key, await deviceOf(c, key));
   if (throttle.knownRefused()) await throttle.check();
   const [, user] = await Promise.all([
@@ -83,7 +67,7 @@ async function byUsername(c: Ctx, key: string) {
  * of guesses; an unknown email is throttled by itself, the same way, so the answer and its timing
  * tell nothing.
  */
-async function byEmail(c: Ctx, email: string) {
+async function byEmail(c: Context<AppEnv>, email: string) {
   const user = await c.var.db.select().from(users).where(emailIs(email)).get();
   const key = user?.usernameKey ?? `email:${email.toLowerCase()}`;
   const throttle = new LoginThrottle(c.env, c.var.config, key, user ? await deviceOf(c, key) : null);
@@ -110,7 +94,7 @@ export const tokenRoutes = new Hono<AppEnv>()
       responses: ok("A new token pair (a new session).", tokenPairResponse),
       errors: [401, 503],
     }),
-    permit([AllowAny], { primary: true }),
+    permit([AllowAny], { authenticate: false, primary: true }),
     validateJson(obtainBody),
     async (c) => {
       const { db, config } = c.var;
@@ -133,7 +117,7 @@ export const tokenRoutes = new Hono<AppEnv>()
         issueDeviceToken(config, user.usernameKey),
       ]);
       // This client is now a known device of the account: its failed logins get a budget of their own.
-      setCookie(c, DEVICE_COOKIE, device, { ...DEVICE_COOKIE_OPTIONS, maxAge: DEVICE_LIFETIME });
+      setDeviceCookie(c, device, DEVICE_LIFETIME);
       return c.json({ ...deliverRefresh(c, tokens.refresh, tokens.refreshClaims.exp), access: tokens.access });
     },
   )
@@ -146,7 +130,7 @@ export const tokenRoutes = new Hono<AppEnv>()
       responses: ok("A new access token and the next refresh token.", tokenPairResponse),
       errors: [401, 403],
     }),
-    permit([AllowAny], { primary: true }),
+    permit([AllowAny], { authenticate: false, primary: true }),
     validateJson(refreshBody),
     async (c) => {
       const claims = await refreshClaims(c, refreshTokenOf(c, c.req.valid("json").refresh));
@@ -163,10 +147,10 @@ export const tokenRoutes = new Hono<AppEnv>()
       responses: ok("The token is valid.", emptyResponse),
       errors: [401],
     }),
-    permit([AllowAny], { primary: true }),
+    permit([AllowAny], { authenticate: false, primary: true }),
     validateJson(verifyBody),
     async (c) => {
-      const claims = await decodeOrReject(c.var.config, c.req.valid("json").token, null);
+      const claims = await decodeOrRefuse(c.var.config, c.req.valid("json").token, null, tokenNotValid);
       // simplejwt answers a blacklisted token here with a 400 validation error, not a 401.
       if (await isRevoked(c.var.db, c.env.BLACKLIST, claims)) throw nonFieldError("Token is blacklisted");
       return c.json({});
@@ -181,7 +165,7 @@ export const tokenRoutes = new Hono<AppEnv>()
       responses: ok("The session is revoked.", emptyResponse),
       errors: [401, 403],
     }),
-    permit([AllowAny], { primary: true }),
+    permit([AllowAny], { authenticate: false, primary: true }),
     validateJson(refreshBody),
     async (c) => {
       const claims = await refreshClaims(c, refreshTokenOf(c, c.req.valid("json").refresh));

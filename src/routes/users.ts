@@ -1,29 +1,24 @@
 import { and, desc, eq, ne, sql } from "drizzle-orm";
-import { Hono, type MiddlewareHandler } from "hono";
-import { createMiddleware } from "hono/factory";
+import { Hono } from "hono";
 import { type User, users } from "../db/schema";
-import type { AppEnv, AuthedEnv } from "../env";
+import type { AppEnv } from "../env";
 import { notFound, permissionDenied, validationError } from "../lib/errors";
-import { validateJson } from "../lib/validate";
+import { getObject } from "../middleware/get-object";
 import { IsAdminUser, IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
+import { validateJson } from "../middleware/validate";
 import { describe, listOf, noContent, ok } from "../openapi/describe";
-import { lookupId } from "../schemas/fields";
-import { adminUserPatch, serializeUser, uniqueAccount, userResponse } from "../schemas/users";
+import { adminUserPatch, serializeUser, userResponse } from "../schemas/users";
+import { uniqueAccount } from "../services/accounts";
 import { clearLoginFailures } from "../services/login-throttle";
 import { revokeAllSessions } from "../services/refresh-tokens";
 import { usernameKey } from "../services/usernames";
 
-type UserEnv = { Bindings: Env; Variables: AuthedEnv["Variables"] & { account: User } };
-
 /** get_object() for staff: runs after IsAdminUser, so a non-staff caller learns nothing (403 first). */
-const accountObject = createMiddleware<{ Variables: { account?: User } } & AuthedEnv>(async (c, next) => {
-  const id = lookupId(c.req.param("id"));
-  const account = id === null ? undefined : await c.var.db.select().from(users).where(eq(users.id, id)).get();
-  if (!account) throw notFound("User");
-  c.set("account", account);
-  await next();
-}) as MiddlewareHandler<UserEnv>;
+const accountObject = getObject<User>(
+  (c, id) => (id === null ? Promise.resolve(undefined) : c.var.db.select().from(users).where(eq(users.id, id)).get()),
+  () => notFound("User"),
+);
 
 /** An account that can still administer: superuser, staff (IsAdminUser) and active. */
 const administers = and(eq(users.isSuperuser, true), eq(users.isStaff, true), eq(users.isActive, true));
@@ -63,7 +58,7 @@ export const userRoutes = new Hono<AppEnv>()
     describe({ tag: "users", summary: "One account (staff)", responses: ok("The account.", userResponse) }),
     permit([IsAdminUser]),
     accountObject,
-    (c) => c.json(serializeUser(c.var.account)),
+    (c) => c.json(serializeUser(c.var.found)),
   )
   // Ends every session of the account: its refresh and access tokens are refused from the next request.
   .delete(
@@ -78,8 +73,8 @@ export const userRoutes = new Hono<AppEnv>()
     permit([IsAdminUser], { primary: true }),
     accountObject,
     async (c) => {
-      checkSuperuserBoundary(await c.var.user, c.var.account, {});
-      await revokeAllSessions(c.var.db, c.var.account.id);
+      checkSuperuserBoundary(await c.var.user, c.var.found, {});
+      await revokeAllSessions(c.var.db, c.var.found.id);
       return c.body(null, 204);
     },
   )
@@ -98,8 +93,8 @@ export const userRoutes = new Hono<AppEnv>()
     permit([IsAdminUser], { primary: true }),
     accountObject,
     async (c) => {
-      checkSuperuserBoundary(await c.var.user, c.var.account, {});
-      await clearLoginFailures(c.env, c.var.account.usernameKey);
+      checkSuperuserBoundary(await c.var.user, c.var.found, {});
+      await clearLoginFailures(c.env, c.var.found.usernameKey);
       return c.body(null, 204);
     },
   )
@@ -115,7 +110,7 @@ export const userRoutes = new Hono<AppEnv>()
     accountObject,
     validateJson(adminUserPatch),
     async (c) => {
-      const { account } = c.var;
+      const account = c.var.found;
       const input = c.req.valid("json");
       const changes = {
         username: input.username,

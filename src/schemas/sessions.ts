@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { TokenFamily } from "../db/schema";
+import type { Session } from "../db/schema";
 import { dateTime } from "./fields";
 
 /** A login session as its user sees it (GET /api/sessions/): never a token or a jti. */
@@ -14,7 +14,7 @@ export const sessionResponse = z
   })
   .meta({ id: "Session" });
 
-export const serializeSession = (session: TokenFamily, currentId: string): z.output<typeof sessionResponse> => ({
+export const serializeSession = (session: Session, currentId: string): z.output<typeof sessionResponse> => ({
   id: session.id,
   created_at: session.createdAt.toISOString(),
   last_used_at: (session.rotatedAt ?? session.createdAt).toISOString(),

@@ -1,6 +1,7 @@
+import { nowSeconds } from "../lib/clock";
 import type { Config } from "../lib/config";
 import { randomId } from "../lib/random-id";
-import { nowSeconds, signClaims, TokenError, verifiedClaims } from "./tokens";
+import { signClaims, TokenError, verifiedClaims } from "./tokens";
 
 // OWASP's device cookies: after a successful login the client gets a signed token naming the account
 // it logged into. Failed logins are then counted per (account, device) for the clients that bring one,

@@ -29,7 +29,7 @@ export function knownRefusals(key: string, windows: readonly ThrottleWindow[], n
  * all and log nothing. Otherwise the limiter decides (so the windows that pass log the request, as
  * DRF's do), within LIMITER_TIMEOUT_MS.
  */
-export async function judge(
+export async function askLimiter(
   env: Env,
   key: string,
   windows: readonly ThrottleWindow[],

@@ -1,8 +1,7 @@
 import type { Config } from "../lib/config";
 import { serviceUnavailable, throttled } from "../lib/errors";
-import { clearWindow, judge, knownRefusals, LimiterUnavailable, refund } from "./limiter";
-import { longestWait } from "./rate-limit-headers";
-import type { Verdict } from "./sliding-log";
+import { askLimiter, clearWindow, knownRefusals, LimiterUnavailable, refund } from "./limiter";
+import { longestWait, type Verdict } from "./sliding-log";
 
 /** The limiter that counts failed logins into an account from clients it does not know. */
 const unknownClients = (usernameKey: string) => `login:${usernameKey}`;
@@ -50,7 +49,7 @@ export class LoginThrottle {
     if (window === null) return;
     let verdicts: Verdict[];
     try {
-      verdicts = await judge(this.env, this.#key, [window], this.at);
+      verdicts = await askLimiter(this.env, this.#key, [window], this.at);
     } catch (e) {
       if (!(e instanceof LimiterUnavailable)) throw e;
       console.error("login rate limiter unreachable, login refused", e);

@@ -1,6 +1,6 @@
 import { and, inArray, isNotNull, lt, or } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { tasks, tokenFamilies } from "../db/schema";
+import { sessions, tasks } from "../db/schema";
 import type { Config } from "../lib/config";
 
 /** Rows deleted per statement, and statements per run: a run stays far below D1's per-invocation limits. */
@@ -20,19 +20,14 @@ export type Purged = { sessions: number; tasks: number };
  */
 export async function purge(db: Database, config: Config, now = Date.now()): Promise<Purged> {
   const sessionsBefore = new Date(now - DAY_MS);
-  const ended = or(lt(tokenFamilies.revokedAt, sessionsBefore), lt(tokenFamilies.expiresAt, sessionsBefore));
+  const ended = or(lt(sessions.revokedAt, sessionsBefore), lt(sessions.expiresAt, sessionsBefore));
   const trashedBefore = new Date(now - config.trashRetentionDays * DAY_MS);
   const stale = and(isNotNull(tasks.deletedAt), lt(tasks.deletedAt, trashedBefore));
   return {
     sessions: await inBatches(() =>
       db
-        .delete(tokenFamilies)
-        .where(
-          inArray(
-            tokenFamilies.id,
-            db.select({ id: tokenFamilies.id }).from(tokenFamilies).where(ended).limit(PURGE_BATCH),
-          ),
-        ),
+        .delete(sessions)
+        .where(inArray(sessions.id, db.select({ id: sessions.id }).from(sessions).where(ended).limit(PURGE_BATCH))),
     ),
     tasks: await inBatches(() =>
       db

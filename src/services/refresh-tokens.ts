@@ -1,6 +1,7 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { tokenFamilies, users } from "../db/schema";
+import { sessions, users } from "../db/schema";
+import { nowSeconds } from "../lib/clock";
 import type { Config } from "../lib/config";
 import { randomId } from "../lib/random-id";
 import { userWithSession } from "./sessions";
@@ -25,30 +26,31 @@ export class RefreshRefused extends Error {
   }
 }
 
-const familyIs = (claims: TokenClaims) =>
-  and(eq(tokenFamilies.id, claims.fam), eq(tokenFamilies.userId, Number(claims.user_id)));
+/** The session a token belongs to, and only as the user it names. */
+const sessionIs = (claims: TokenClaims) =>
+  and(eq(sessions.id, claims.fam), eq(sessions.userId, Number(claims.user_id)));
 
 /**
- * Rotates a refresh token: one conditional UPDATE on the family row that succeeds only if the token
- * is still the family's current one, the session is live and the user active. Of any number of
+ * Rotates a refresh token: one conditional UPDATE on the session's row that succeeds only if the token
+ * is still the session's current one, the session is live and the user active. Of any number of
  * concurrent calls with one token exactly one can match, so exactly one child is ever minted.
  */
 export async function rotateRefreshToken(db: Database, config: Config, claims: TokenClaims): Promise<TokenPair> {
   const now = new Date();
   const childJti = randomId();
   const rotated = await db
-    .update(tokenFamilies)
+    .update(sessions)
     .set({ currentJti: childJti, previousJti: claims.jti, rotatedAt: now })
     .where(
       and(
-        familyIs(claims),
-        eq(tokenFamilies.currentJti, claims.jti),
-        isNull(tokenFamilies.revokedAt),
-        gt(tokenFamilies.expiresAt, now),
-        sql`exists (select 1 from ${users} where ${users.id} = ${tokenFamilies.userId} and ${users.isActive} = 1)`,
+        sessionIs(claims),
+        eq(sessions.currentJti, claims.jti),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+        sql`exists (select 1 from ${users} where ${users.id} = ${sessions.userId} and ${users.isActive} = 1)`,
       ),
     )
-    .returning({ expiresAt: tokenFamilies.expiresAt })
+    .returning({ expiresAt: sessions.expiresAt })
     .get();
   if (!rotated) throw await refusal(db, claims, now);
   return issueTokenPair(config, Number(claims.user_id), { id: claims.fam, expiresAt: rotated.expiresAt }, childJti);
@@ -58,10 +60,10 @@ export async function rotateRefreshToken(db: Database, config: Config, claims: T
 export async function revokeSession(db: Database, claims: TokenClaims): Promise<void> {
   const now = new Date();
   const revoked = await db
-    .update(tokenFamilies)
+    .update(sessions)
     .set({ revokedAt: now })
-    .where(and(familyIs(claims), eq(tokenFamilies.currentJti, claims.jti), isNull(tokenFamilies.revokedAt)))
-    .returning({ id: tokenFamilies.id })
+    .where(and(sessionIs(claims), eq(sessions.currentJti, claims.jti), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id })
     .get();
   if (!revoked) throw await refusal(db, claims, now);
 }
@@ -69,30 +71,31 @@ export async function revokeSession(db: Database, claims: TokenClaims): Promise<
 /** Every session of the user ends (a password change, logout everywhere). Unexecuted: batch it, or await it. */
 export const revokeAllSessions = (db: Database, userId: number, now = new Date()) =>
   db
-    .update(tokenFamilies)
+    .update(sessions)
     .set({ revokedAt: now })
-    .where(and(eq(tokenFamilies.userId, userId), isNull(tokenFamilies.revokedAt)));
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+
+/** The token's user and session, as authentication reads them. */
+const sessionOf = (db: Database, claims: TokenClaims) =>
+  userWithSession.get(db, { userId: Number(claims.user_id), sessionId: claims.fam });
 
 /**
  * Why D1 refused the token, in simplejwt's words. A token that was already rotated away is a
- * replay (RFC 9700 §4.14.2): the whole family is revoked, the newest token included, unless it is
+ * replay (RFC 9700 §4.14.2): the whole session is revoked, the newest token included, unless it is
  * the token replaced moments ago (a lost race, see CONCURRENT_REFRESH_WINDOW_MS).
  */
-const sessionOf = (db: Database, claims: TokenClaims) =>
-  userWithSession.get(db, { userId: Number(claims.user_id), familyId: claims.fam });
-
 async function refusal(db: Database, claims: TokenClaims, now: Date): Promise<RefreshRefused> {
   const row = await sessionOf(db, claims);
   if (!row?.user.isActive) return new RefreshRefused("No active account found for the given token.");
-  const family = row.session;
-  if (!family || family.revokedAt) return new RefreshRefused("Token is blacklisted");
-  if (family.currentJti !== claims.jti) {
+  const session = row.session;
+  if (!session || session.revokedAt) return new RefreshRefused("Token is blacklisted");
+  if (session.currentJti !== claims.jti) {
     const lostRace =
-      family.previousJti === claims.jti &&
-      family.rotatedAt !== null &&
-      now.getTime() - family.rotatedAt.getTime() < CONCURRENT_REFRESH_WINDOW_MS;
+      session.previousJti === claims.jti &&
+      session.rotatedAt !== null &&
+      now.getTime() - session.rotatedAt.getTime() < CONCURRENT_REFRESH_WINDOW_MS;
     if (!lostRace) {
-      await db.update(tokenFamilies).set({ revokedAt: now }).where(eq(tokenFamilies.id, claims.fam));
+      await db.update(sessions).set({ revokedAt: now }).where(eq(sessions.id, claims.fam));
     }
     return new RefreshRefused("Token is blacklisted");
   }
@@ -102,9 +105,9 @@ async function refusal(db: Database, claims: TokenClaims, now: Date): Promise<Re
 /** Whether a token (access or refresh) belongs to an ended session or, for refresh, was rotated away. */
 export async function isRevoked(db: Database, blacklist: KVNamespace, claims: TokenClaims): Promise<boolean> {
   if ((await knownRevoked(blacklist, claims)) === true) return true;
-  const family = (await sessionOf(db, claims))?.session;
-  if (!family || family.revokedAt) return true;
-  return claims.token_type === "refresh" && family.currentJti !== claims.jti;
+  const session = (await sessionOf(db, claims))?.session;
+  if (!session || session.revokedAt) return true;
+  return claims.token_type === "refresh" && session.currentJti !== claims.jti;
 }
 
 /** Whether KV already lists the token as refused; null when KV cannot say (it only ever saves a D1 query). */
@@ -119,7 +122,7 @@ async function knownRevoked(blacklist: KVNamespace, claims: TokenClaims): Promis
 
 /** Mirrors a refused jti into KV for the rest of its life, as simplejwt's blacklist table would hold it. */
 export async function blacklistInKv(blacklist: KVNamespace, claims: TokenClaims): Promise<void> {
-  const ttl = Math.max(KV_MIN_TTL, claims.exp - Math.floor(Date.now() / 1000));
+  const ttl = Math.max(KV_MIN_TTL, claims.exp - nowSeconds());
   try {
     await blacklist.put(claims.jti, JSON.stringify({ fam: claims.fam, exp: claims.exp }), { expirationTtl: ttl });
   } catch (e) {

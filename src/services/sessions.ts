@@ -1,30 +1,44 @@
 import { and, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { preparedQuery } from "../db/client";
-import { tokenFamilies, users } from "../db/schema";
+import { type Session, sessions, type User, users } from "../db/schema";
 import type { Config } from "../lib/config";
+import { accessTokenRefused, authenticationFailed } from "../lib/errors";
 import { randomId } from "../lib/random-id";
 import { issueTokenPair } from "./tokens";
 
 // The session's columns but its id (the caller knows it), so that no two columns share a name: the
 // query rides in a batch with the handler's (RequestD1.rideAlong), where rows come back as objects.
-const { id: _, ...sessionColumns } = getTableColumns(tokenFamilies);
+const { id: _, ...sessionColumns } = getTableColumns(sessions);
 
 /**
- * A user and the session (token family) a token names, in one query — `session` is null if the
- * family does not exist or is not the user's. Authentication runs it on every request, so logout and
- * password changes reach access tokens without a second round trip; refresh refusals read it too.
+ * A user and the session a token names, in one query — `session` is null if the session does not
+ * exist or is not the user's. Authentication runs it on every request, so logout and password changes
+ * reach access tokens without a second round trip; refresh refusals read it too.
  */
 export const userWithSession = preparedQuery((db: Database) =>
   db
     .select({ user: users, session: sessionColumns })
     .from(users)
-    .leftJoin(tokenFamilies, and(eq(tokenFamilies.id, sql.placeholder("familyId")), eq(tokenFamilies.userId, users.id)))
+    .leftJoin(sessions, and(eq(sessions.id, sql.placeholder("sessionId")), eq(sessions.userId, users.id)))
     .where(eq(users.id, sql.placeholder("userId")))
     .prepare(),
 );
 
-/** A login session (token family) about to start: its id, first refresh jti, absolute end and client. */
+export type UserWithSession = { user: User; session: Omit<Session, "id"> | null };
+
+/**
+ * simplejwt's get_user checks on an access token's account, plus ours: the session the token belongs
+ * to must not have ended. The account, or the 401 to answer.
+ */
+export function liveAccount(row: UserWithSession | undefined): User {
+  if (!row) throw authenticationFailed("User not found", { code: "user_not_found" });
+  if (!row.user.isActive) throw authenticationFailed("User is inactive", { code: "user_inactive" });
+  if (row.session === null || row.session.revokedAt !== null) throw accessTokenRefused("Token is blacklisted");
+  return row.user;
+}
+
+/** A login session about to start: its id, first refresh jti, absolute end and client. */
 export type NewSession = { id: string; jti: string; createdAt: Date; expiresAt: Date; userAgent: string };
 
 /** How much of a User-Agent a session keeps: enough to tell devices apart, no more. */
@@ -47,7 +61,7 @@ export function newSession(config: Config, userAgent = ""): NewSession {
  * inserted in the same batch.
  */
 export const insertSession = (db: Database, session: NewSession, userId: number | SQL) =>
-  db.insert(tokenFamilies).values({
+  db.insert(sessions).values({
     id: session.id,
     userId,
     currentJti: session.jti,

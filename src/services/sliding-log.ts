@@ -42,3 +42,9 @@ export function judge(window: ThrottleWindow, log: LogSummary, now: number): Ver
     waitMs: allowed ? null : drfWait(window, log, now),
   };
 }
+
+/** DRF's Throttled wait: the largest of the refusing throttles' waits that are not None, in seconds; null if all are. */
+export function longestWait(refused: readonly Verdict[]): number | null {
+  const waits = refused.flatMap((v) => (v.waitMs === null ? [] : [v.waitMs]));
+  return waits.length === 0 ? null : Math.max(...waits) / 1000;
+}

@@ -1,11 +1,14 @@
 import { errors, jwtVerify, SignJWT } from "jose";
+import { nowSeconds } from "../lib/clock";
 import type { Config } from "../lib/config";
+import type { ApiError } from "../lib/errors";
 import { randomId } from "../lib/random-id";
 import { keyFor, keyRing } from "./signing-keys";
 
 // Tokens as simplejwt 5.5 makes them (claims token_type, exp, iat, jti, user_id as a string), plus
-// `fam`: the id of the login session (token family) both tokens belong to. Like simplejwt's custom
-// claims it is copied from the refresh token into every access token minted from it.
+// `fam`: the id of the login session both tokens belong to (the table `sessions`; simplejwt calls the
+// refresh tokens of one login a "family", hence the claim's name, which stays as it is on the wire).
+// Like simplejwt's custom claims it is copied from the refresh token into every access token minted from it.
 export type TokenType = "access" | "refresh";
 
 export type TokenClaims = {
@@ -21,8 +24,6 @@ export type TokenClaims = {
 export class TokenError extends Error {
   override name = "TokenError";
 }
-
-export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 // issueTokenPair writes String(id), as simplejwt writes str(user.id): one spelling per user, "2", never
 // "02", "2.0", " 2", "+2" or "2e0", which Number() would all read as 2.
@@ -61,24 +62,24 @@ function sign(config: Config, claims: TokenClaims): Promise<string> {
 export type TokenPair = { refresh: string; access: string; refreshClaims: TokenClaims };
 
 /**
- * A refresh token for the family and an access token minted from it. The refresh token lives
- * REFRESH_TOKEN_LIFETIME but never past the family's absolute end.
+ * A refresh token of the session and an access token minted from it. The refresh token lives
+ * REFRESH_TOKEN_LIFETIME but never past the session's absolute end.
  */
 export async function issueTokenPair(
   config: Config,
   userId: number,
-  family: { id: string; expiresAt: Date },
+  session: { id: string; expiresAt: Date },
   jti = randomId(),
 ): Promise<TokenPair> {
   const iat = nowSeconds();
-  const familyEnd = Math.floor(family.expiresAt.getTime() / 1000);
+  const sessionEnd = Math.floor(session.expiresAt.getTime() / 1000);
   const refreshClaims: TokenClaims = {
     token_type: "refresh",
-    exp: Math.min(iat + config.refreshTokenLifetime, familyEnd),
+    exp: Math.min(iat + config.refreshTokenLifetime, sessionEnd),
     iat,
     jti,
     user_id: String(userId),
-    fam: family.id,
+    fam: session.id,
   };
   const accessClaims: TokenClaims = {
     ...refreshClaims,
@@ -106,6 +107,24 @@ export async function decodeToken(config: Config, raw: string, expectedType: Tok
   if (payload.token_type !== "access" && payload.token_type !== "refresh") throw new TokenError("Token has wrong type");
   if (typeof payload.user_id !== "string" || typeof payload.fam !== "string") throw new TokenError("Token is invalid");
   return payload as TokenClaims;
+}
+
+/**
+ * decodeToken, with a TokenError answered as `refused(message)`: the 401 in the words of where the
+ * token was read (simplejwt's authentication and its token views word it differently: lib/errors.ts).
+ */
+export async function decodeOrRefuse(
+  config: Config,
+  raw: string,
+  expectedType: TokenType | null,
+  refused: (message: string) => ApiError,
+): Promise<TokenClaims> {
+  try {
+    return await decodeToken(config, raw, expectedType);
+  } catch (e) {
+    if (e instanceof TokenError) throw refused(e.message);
+    throw e;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clientIp } from "../../src/services/client-ip";
+import { clientIp } from "../../src/lib/client-ip";
 
 const headers = (xff?: string, cf = "203.0.113.7") => {
   const h = new Headers({ "CF-Connecting-IP": cf });

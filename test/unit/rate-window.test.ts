@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { throttled } from "../../src/lib/errors";
-import { rateLimitHeaders } from "../../src/services/rate-limit-headers";
+import { rateLimitHeaders } from "../../src/middleware/throttle";
 import { drfWait, judge, windowStart } from "../../src/services/sliding-log";
 
 const MINUTE = 60_000;

@@ -1,7 +1,7 @@
 // The components `npm run bench -- --profile` times inside the Worker: /__bench/profile/:op?n=N runs
 // one of them N times in one request.
-import { database } from "../../../../src/db/client";
-import { RequestD1 } from "../../../../src/db/request-d1";
+import { database, primaryDatabase } from "../../../../src/db/client";
+import { ANY_INSTANCE, RequestD1 } from "../../../../src/db/request-d1";
 import { loadConfig } from "../../../../src/lib/config";
 import { listBooks } from "../../../../src/routes/books";
 import { LIST_QUERIES } from "../../../../src/routes/tasks";
@@ -13,7 +13,7 @@ import { decodeToken, issueTokenPair, type TokenClaims } from "../../../../src/s
 import type { BenchRoutes } from "../entry";
 
 // The app's own queries, run as a read runs them: on a D1 session that may use any instance.
-const db = (env: Env) => database(new RequestD1(env.DB, "first-unconstrained"));
+const db = (env: Env) => database(new RequestD1(env.DB, () => ANY_INSTANCE));
 
 /** What every op may use: the env and the caller's access token, decoded outside the timed loop. */
 type OpInput = { env: Env; token: string; claims: TokenClaims | null };
@@ -40,7 +40,7 @@ async function envSigningWith(env: Env, alg: Algorithm): Promise<Env> {
   return swapped;
 }
 const pair = (env: Env) =>
-  issueTokenPair(loadConfig(env), 1, { id: "bench-family", expiresAt: new Date(Date.now() + 86_400_000) });
+  issueTokenPair(loadConfig(env), 1, { id: "bench-session", expiresAt: new Date(Date.now() + 86_400_000) });
 /** Signing a pair, or verifying its access token, with a key set of `alg`: the cost of each algorithm. */
 const signWith =
   (alg: Algorithm): Op =>
@@ -55,7 +55,7 @@ const verifyWith =
     const { access } = await pair(signing);
     return () => decodeToken(loadConfig(signing), access, "access");
   };
-const ids = (claims: TokenClaims | null) => ({ userId: userIdOf(claims), familyId: claims?.fam ?? "" });
+const ids = (claims: TokenClaims | null) => ({ userId: userIdOf(claims), sessionId: claims?.fam ?? "" });
 
 // Each op is one component of a request: the same call, or a query of the same shape, as the app's.
 // The *-raw and *-batch ops measure alternatives (no query builder; two queries in one round trip).
@@ -64,7 +64,7 @@ const OPS: Record<string, Op> = {
   "jwt-verify": each(({ env, token }) => decodeToken(loadConfig(env), token, "access")),
   // A login or refresh signs a pair: one refresh and one access token.
   "jwt-sign-pair": each(({ env }) =>
-    issueTokenPair(loadConfig(env), 1, { id: "bench-family", expiresAt: new Date(Date.now() + 86_400_000) }),
+    issueTokenPair(loadConfig(env), 1, { id: "bench-session", expiresAt: new Date(Date.now() + 86_400_000) }),
   ),
   "jwt-sign-pair-es256": signWith("ES256"),
   "jwt-sign-pair-eddsa": signWith("EdDSA"),
@@ -91,9 +91,7 @@ const OPS: Record<string, Op> = {
     return () => JSON.stringify(rows.map((r) => serializeBook(r.book, r.ownerUsername)));
   },
   // One single-row write: a login's last_login update (a refresh's conditional UPDATE is of its kind).
-  "d1-write": each(({ env, claims }) =>
-    recordLogin(database(new RequestD1(env.DB, "first-primary")), userIdOf(claims), new Date()).run(),
-  ),
+  "d1-write": each(({ env, claims }) => recordLogin(primaryDatabase(env.DB), userIdOf(claims), new Date()).run()),
   // What a refresh leaves behind in waitUntil: the rotated jti mirrored to KV.
   "kv-put": each(({ env }) => env.BLACKLIST.put(`bench-${crypto.randomUUID()}`, "{}", { expirationTtl: 60 })),
   // applyThrottles' hop for a signed-in user: one RPC carrying the user, burst and sustained windows.

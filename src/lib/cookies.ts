@@ -1,37 +1,36 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { ApiError, validationError } from "../lib/errors";
-import { allowedOrigins } from "./cors";
+import { allowedOrigins } from "./allowed-origins";
+import { nowSeconds } from "./clock";
+import { ApiError, validationError } from "./errors";
 
-// Refresh tokens for browsers (IETF OAuth for Browser-Based Apps; dj-rest-auth's cookie mode): a
-// client that sends `X-Token-Transport: cookie` gets its refresh token as an HttpOnly cookie, which
-// no script — an injected one included — can read, instead of in the JSON body. Bearer clients (no
-// header) are unchanged.
+// The API's two cookies, both `__Host-` (this origin only, Secure, Path=/), HttpOnly (no script, an
+// injected one included, can read them) and SameSite=Strict:
+// - `__Host-refresh`: the refresh token of a client in cookie mode (IETF OAuth for Browser-Based Apps;
+//   dj-rest-auth's cookie mode). A client that sends `X-Token-Transport: cookie` gets its refresh token
+//   here instead of in the JSON body; bearer clients (no header) are unchanged.
+// - `__Host-device`: the device token of a client that has logged in (services/devices.ts).
 
 export const TRANSPORT_HEADER = "X-Token-Transport";
 const REFRESH_COOKIE = "refresh";
+const DEVICE_COOKIE = "device";
 const COOKIE_OPTIONS = { prefix: "host", httpOnly: true, secure: true, sameSite: "Strict", path: "/" } as const;
 
-// Any route's context (its variables differ): these read only headers, cookies and the env's allow-list.
-// biome-ignore lint/suspicious/noExplicitAny: Context's env parameter is invariant; nothing here reads it.
-type Ctx = Context<any>;
-
 /** Whether the client asked for cookie mode. */
-export const wantsCookie = (c: Ctx) => c.req.header(TRANSPORT_HEADER)?.trim().toLowerCase() === "cookie";
+export const wantsCookie = (c: Context) => c.req.header(TRANSPORT_HEADER)?.trim().toLowerCase() === "cookie";
 
 /**
  * Hands a refresh token (expiring at `exp`, epoch seconds) to the client: as the `__Host-refresh`
  * cookie in cookie mode, and then left out of the body; in the body otherwise.
  */
-export function deliverRefresh(c: Ctx, refresh: string, exp: number): { refresh?: string } {
+export function deliverRefresh(c: Context, refresh: string, exp: number): { refresh?: string } {
   if (!wantsCookie(c)) return { refresh };
-  const maxAge = Math.max(0, exp - Math.floor(Date.now() / 1000));
-  setCookie(c, REFRESH_COOKIE, refresh, { ...COOKIE_OPTIONS, maxAge });
+  setCookie(c, REFRESH_COOKIE, refresh, { ...COOKIE_OPTIONS, maxAge: Math.max(0, exp - nowSeconds()) });
   return {};
 }
 
 /** The session is over for this client: its refresh cookie, if any, goes. */
-export function clearRefreshCookie(c: Ctx): void {
+export function clearRefreshCookie(c: Context): void {
   if (getCookie(c, REFRESH_COOKIE, "host") !== undefined) deleteCookie(c, REFRESH_COOKIE, COOKIE_OPTIONS);
 }
 
@@ -43,14 +42,21 @@ const csrfRefused = (why: string) => new ApiError(403, { detail: `CSRF check fai
  * have been forged by another site: one with the custom header (which forces a CORS preflight) and an
  * Origin on the allow-list.
  */
-export function refreshTokenOf(c: Ctx, fromBody: string | undefined): string {
+export function refreshTokenOf(c: Context, fromBody: string | undefined): string {
   if (fromBody !== undefined) return fromBody;
   const cookie = getCookie(c, REFRESH_COOKIE, "host");
   if (cookie === undefined) throw validationError({ refresh: ["This field is required."] });
   if (!wantsCookie(c)) throw csrfRefused(`the refresh cookie is only read with ${TRANSPORT_HEADER}: cookie.`);
   const origin = c.req.header("Origin");
-  if (origin === undefined || !allowedOrigins(c.env as Env).has(origin)) {
+  if (origin === undefined || !allowedOrigins(c.env).has(origin)) {
     throw csrfRefused("the request's Origin is not one of CORS_ALLOWED_ORIGINS.");
   }
   return cookie;
 }
+
+/** The device token the client brought, if any (whether it is valid is services/devices.ts's question). */
+export const deviceCookie = (c: Context) => getCookie(c, DEVICE_COOKIE, "host");
+
+/** Makes the client a known device: its device token, for `maxAge` seconds. */
+export const setDeviceCookie = (c: Context, token: string, maxAge: number) =>
+  setCookie(c, DEVICE_COOKIE, token, { ...COOKIE_OPTIONS, maxAge });

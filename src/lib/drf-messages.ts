@@ -1,13 +1,7 @@
-import type { Context, MiddlewareHandler } from "hono";
-import type { BlankEnv } from "hono/types";
 import type { z } from "zod";
-import { parseError, unsupportedMediaType, validationError } from "./errors";
-import { describes } from "./route-facts";
+import { validationError } from "./errors";
 
-/** The largest JSON body any endpoint reads; larger bodies are refused with 413 before parsing. */
-export const JSON_BODY_LIMIT = 64 * 1024;
-
-const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+// DRF's wording for what zod finds wrong with a body: one translation table for every serializer.
 
 /** Python's type names, because DRF's message quotes them. */
 function pythonTypeName(value: unknown): string {
@@ -77,43 +71,4 @@ export function drfValidationError(error: z.core.$ZodError, data: unknown) {
     else if (!messages.some((m) => EMPTY_VALUE_MESSAGES.has(m))) messages.push(message);
   }
   return validationError(errors);
-}
-
-/**
- * The request body as DRF's JSONParser reads it: an empty body is `{}`, a body of another media
- * type is 415, malformed JSON is 400 "JSON parse error - ...".
- */
-async function readJsonBody(c: Context): Promise<unknown> {
-  const contentType = c.req.header("Content-Type") ?? "";
-  const mediaType = contentType.split(";")[0]?.trim() ?? "";
-  if (!JSON_MEDIA_TYPE.test(mediaType)) {
-    if ((await c.req.arrayBuffer()).byteLength === 0) return {};
-    throw unsupportedMediaType(contentType);
-  }
-  const text = await c.req.text();
-  if (text === "") return {};
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw parseError(`JSON parse error - ${e instanceof Error ? e.message : "invalid JSON"}`);
-  }
-}
-
-type Validated<Target extends string, T extends z.ZodType> = {
-  in: { [K in Target]: z.input<T> };
-  out: { [K in Target]: z.output<T> };
-};
-
-/** Validates the JSON body against `schema`; handlers read the result with `c.req.valid("json")`. */
-export function validateJson<T extends z.ZodType>(
-  schema: T,
-): MiddlewareHandler<BlankEnv, string, Validated<"json", T>> {
-  const middleware: MiddlewareHandler<BlankEnv, string, Validated<"json", T>> = async (c, next) => {
-    const data = await readJsonBody(c);
-    const result = await schema.safeParseAsync(data);
-    if (!result.success) throw drfValidationError(result.error, data);
-    c.req.addValidatedData("json", result.data as object);
-    await next();
-  };
-  return describes(middleware, { kind: "json", schema });
 }

@@ -1,19 +1,13 @@
 import type { z } from "zod";
+import type { RouteThrottle } from "../lib/throttle-rates";
+import type { Permission } from "../middleware/permissions";
 
-// The OpenAPI document is read off the routes themselves: the middleware that really runs on each
-// route carries what it enforces (the validator its schema, permit() its permissions and throttles),
-// and each route's describe() says the rest (summary, responses, the errors its handler raises). They
-// carry it under this symbol, so the document cannot describe a body or a rule the route does not have.
+// What a route says of itself is carried by the middleware that really runs on it: the validator its
+// schema, permit() its permissions, throttles, authentication and D1 needs, and describe() the rest
+// (summary, responses, the errors its handler raises). They carry it under this symbol, so the OpenAPI
+// document cannot describe a body or a rule the route does not have, and the app-wide middleware that
+// runs before the route (the D1 session) reads the route's own word rather than its URL.
 const FACTS = Symbol("route facts");
-
-/** What a permission class says of itself (src/middleware/permissions.ts): who it needs, whom it can refuse. */
-export type PermissionFacts = {
-  readonly name: string;
-  /** "always": every request needs a user; "unsafe": only writes do; "never": nobody. */
-  readonly needsUser: "always" | "unsafe" | "never";
-  /** Present when the permission also judges the account (a signed-in user it refuses gets 403). */
-  readonly allowsAccount?: unknown;
-};
 
 /** Every error status an operation can answer, as the document lists them. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 412 | 413 | 415 | 429 | 503;
@@ -37,9 +31,19 @@ export type Operation = {
   requestBody?: RawBody | RawBody[];
 };
 
+export type PermitFacts = {
+  kind: "permit";
+  permissions: readonly Permission[];
+  throttles: readonly RouteThrottle[] | undefined;
+  /** Whether Bearer authentication runs (simplejwt's token views have none). */
+  authenticate: boolean;
+  /** Whether the route's reads go to the D1 primary (middleware/d1-session.ts reads this). */
+  primary: boolean;
+};
+
 export type RouteFacts =
   | { kind: "json"; schema: z.ZodType }
-  | { kind: "permit"; permissions: readonly PermissionFacts[]; throttles: readonly string[] | undefined }
+  | PermitFacts
   | { kind: "operation"; operation: Operation };
 
 /** Marks a middleware with what it enforces or says; returns the same middleware. */
@@ -50,4 +54,13 @@ export function describes<M extends object>(middleware: M, facts: RouteFacts): M
 export function factsOf(handler: unknown): RouteFacts | undefined {
   if (typeof handler !== "function") return undefined;
   return (handler as { [FACTS]?: RouteFacts })[FACTS];
+}
+
+/** What permit() says of a route, found among its handlers (its middleware, then the handler itself). */
+export function permitFacts(handlers: readonly unknown[]): PermitFacts | undefined {
+  for (const handler of handlers) {
+    const facts = factsOf(handler);
+    if (facts?.kind === "permit") return facts;
+  }
+  return undefined;
 }
