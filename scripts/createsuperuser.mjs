@@ -40,8 +40,8 @@ const { values: options } = parseArgs({
     env: { type: "string" },
   },
 });
-// PERSIST_TO in the environment stands for --persist-to: the README test points the README's own
-// createsuperuser command at its server's state directory that way.
+// PERSIST_TO in the environment stands for --persist-to: `npm run test:readme` points the walkthroughs'
+// createsuperuser command (docs/administration.md) at its server's state directory that way.
 const persistTo = options["persist-to"] ?? (process.env.PERSIST_TO || undefined);
 const interactive = process.stdin.isTTY && !options["no-input"] && !options.noinput;
 

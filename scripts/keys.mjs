@@ -1,4 +1,4 @@
-// The signing key set, JWT_SIGNING_KEYS (README, Signing keys):
+// The signing key set, JWT_SIGNING_KEYS (docs/signing-keys.md):
 //   npm run keys -- list | init | rotate | revoke <kid>  [--algorithm HS256|ES256|EdDSA]
 //                        [--env <name> --file <path>]
 // Without --env it works on .dev.vars. A deployed environment's secret cannot be read back from

@@ -5,7 +5,7 @@
 //
 // The document comes from the Worker itself — wrangler.toml, run in workerd by wrangler's
 // unstable_startWorker on a free port with throwaway local state — and GET /api/schema/, exactly as an
-// SPA team would fetch it from `npm run dev` (README, "Typed client").
+// SPA team would fetch it from `npm run dev` (docs/browser-apps.md#typed-client).
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";

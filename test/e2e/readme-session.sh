@@ -1,14 +1,14 @@
-# The bash session of `npm run test:readme` (test/e2e/readme.mjs) sources this before the README's
-# commands. Each command runs between `__begin <n> <expected status>` and `__end $?`. Lines starting
+# A bash session of `npm run test:readme` (test/e2e/readme.mjs), one per page, sources this before the
+# page's commands. Each command runs between `__begin <n> <expected status>` and `__end $?`. Lines starting
 # with \036 are for the runner; the rest is the commands' own output.
 set -o pipefail
 exec 2>&1
 __calls=$(mktemp)
 __body=$(mktemp)
 
-# curl as the README calls it, plus a time limit. Its status goes to $__calls (commands run curl inside
+# curl as the pages call it, plus a time limit. Its status goes to $__calls (commands run curl inside
 # $(…), where a variable set here would not survive) and, marked, to stderr; so does the body of an
-# answer the README does not expect, which the command may be piping into jq.
+# answer the page does not expect, which the command may be piping into jq.
 curl() {
   local out rc line code
   out=$(command curl --max-time 60 "$@" -w $'%{stderr}\n\036%{http_code} %{method} %{url_effective}\n' 2>&1 >"$__body")
@@ -41,10 +41,10 @@ __end() {
   while read -r code method url; do
     calls=$((calls + 1))
     if [ -n "$expect" ]; then [ "$code" = "$expect" ]; else [[ $code == 2?? ]]; fi ||
-      { printf '\036FAIL %s %s answered %s, the README says %s\n' "$method" "$url" "$code" "${expect:-2xx}"; exit 1; }
+      { printf '\036FAIL %s %s answered %s, the page says %s\n' "$method" "$url" "$code" "${expect:-2xx}"; exit 1; }
   done < "$__calls"
   if [ -n "$expect" ] && [ "$calls" = 0 ]; then
-    printf '\036FAIL the README states %s, but the command made no request\n' "$expect"
+    printf '\036FAIL the page states %s, but the command made no request\n' "$expect"
     exit 1
   fi
   if [ "$rc" != 0 ]; then

@@ -1,8 +1,20 @@
-// `npm run test:readme` (run by .ci/run): the README's walkthroughs, run exactly as written.
+// `npm run test:readme` (run by .ci/run): the documentation's walkthroughs, run exactly as written —
+// README.md and every page of docs/ — after a check of the links between them.
 //
-// Which blocks run: fenced shell blocks whose info string says `tested` (```sh tested), top to bottom,
-// in ONE bash session, so variables set in one block carry over to the next. Blocks without it (the
-// quick start, deployment, anything that needs a login or a browser) are listed and skipped.
+// Links (test/e2e/doc-links.ts), checked first: a relative link must name a file that exists and, into
+// a Markdown file, an anchor that is one of its headings (GitHub's anchors); every page of docs/ must be
+// reachable from README.md through such links. Any broken or unreachable page fails the test at once.
+//
+// Which blocks run: fenced shell blocks whose info string says `tested` (```sh tested), top to bottom.
+// Blocks without it (the quick start, deployment, anything that needs a login or a browser) are
+// listed and skipped. The pages run in the order a reader meets them: README.md, then the pages in
+// the order README.md first links them (its map links every page; see readingOrder).
+//
+// One server serves all the pages, so its state carries over: a page registers users no other page
+// registers (a taken username fails the walkthrough here as it would for a reader). But each page runs
+// in a bash session of its own, so no variable carries over from one page to the next and every page
+// stands on its own (registers its users, keeps its own tokens): a reader can follow any page alone.
+// Within a page, variables set in one block carry over to the next.
 //
 // What each command must answer: every `curl` goes through a shell function (readme-session.sh) that
 // records its HTTP status. A command's expected status is the `→ NNN` of the comment at the end of its
@@ -15,23 +27,33 @@
 // command that states one must make a request, and every command must exit 0 (bash runs with
 // pipefail). The first command that does otherwise fails the test.
 //
+// Where files go: a reader follows the walkthroughs in their checkout, so a walkthrough must write its
+// files under a directory of its own (`TMP=$(mktemp -d)`), never into the current directory. The
+// commands run in an empty scratch directory under .wrangler/ (inside the checkout, so `npm run` works)
+// with TMPDIR pointing into the scratch; a page that leaves a file in the current directory fails.
+//
 // The server is `npm run dev` on a free port with an empty state directory (users and throttles start
 // from nothing); `localhost:8787` in the blocks is rewritten to that port, and PERSIST_TO points
-// `npm run createsuperuser` at the same state. Commands run in a scratch directory under .wrangler/,
-// so files they write (me.png, avatar.png) land there.
+// `npm run createsuperuser` at the same state.
+//
+//     npm run test:readme                        # the links, then every page's walkthroughs
+//     npm run test:readme -- docs/resources.md   # the links, then only the pages named
 import { spawn, spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
 import { ROOT, startDevServer } from "./dev-server.mjs";
+import { brokenLinks, readingOrder } from "./doc-links.ts";
 
-const README = join(ROOT, "README.md");
+const README = "README.md";
+const DOCS = "docs";
 const SESSION = join(ROOT, "test/e2e/readme-session.sh");
 const SHELLS = new Set(["sh", "bash", "shell"]);
 const MARK = "\x1e"; // starts the lines the shell helpers write for this runner
 const TIMEOUT_MS = 5 * 60_000;
 
-/** The shell blocks of a Markdown text, with their section and line numbers. */
-function shellBlocks(markdown) {
+/** The shell blocks of a Markdown page, with their page, section and line numbers. */
+function shellBlocks(file, markdown) {
   const blocks = [];
   let section = "";
   let block = null;
@@ -44,7 +66,7 @@ function shellBlocks(markdown) {
       block.lines.push({ text: line, number: index + 1 });
     } else if (fence) {
       const tested = fence[2].trim().split(/\s+/).includes("tested");
-      block = { section, language: fence[1], tested, line: index + 1, lines: [] };
+      block = { file, section, language: fence[1], tested, line: index + 1, lines: [] };
     } else if (/^#{1,6} /.test(line)) {
       section = line.replace(/^#+ /, "");
     }
@@ -89,9 +111,9 @@ function commands(block) {
     } else if (/^\s*#/.test(text)) {
       const status = statusIn(text);
       if (status && !last)
-        throw new Error(`README.md:${number}: "→ ${status}" follows no command (put it right below one)`);
+        throw new Error(`${block.file}:${number}: "→ ${status}" follows no command (put it right below one)`);
       if (status && last.expect && last.expect !== status)
-        throw new Error(`README.md:${number}: a second status for one command`);
+        throw new Error(`${block.file}:${number}: a second status for one command`);
       if (status) last.expect = status;
     } else {
       const { code, comment, quote } = scan(text, null);
@@ -100,7 +122,7 @@ function commands(block) {
       else found.push((last = Object.assign(command, { expect: statusIn(comment) })));
     }
   }
-  if (current) throw new Error(`README.md:${current.line}: a command that never ends (open quote or trailing \\)`);
+  if (current) throw new Error(`${block.file}:${current.line}: a command that never ends (open quote or trailing \\)`);
   return found;
 }
 
@@ -134,7 +156,7 @@ function runSession(steps, file, { cwd, env }) {
       printed = new Set();
       if (step.block !== section) {
         section = step.block;
-        console.log(`\n## ${section.section} (README.md:${section.line})`);
+        console.log(`\n## ${section.section} (${section.file}:${section.line})`);
       }
       console.log(`$ ${step.lines.join("\n")}`);
     } else if (kind === "CALL") {
@@ -171,36 +193,89 @@ function requireTools() {
     throw new Error(`the walkthroughs need ${missing.join(" and ")}: apt-get install ${missing.join(" ")}`);
 }
 
+/** README.md and every Markdown page of docs/, by path from the root. */
+async function readPages() {
+  const docs = (await readdir(join(ROOT, DOCS))).filter((name) => name.endsWith(".md")).sort();
+  const files = [README, ...docs.map((name) => `${DOCS}/${name}`)];
+  return new Map(await Promise.all(files.map(async (file) => [file, await readFile(join(ROOT, file), "utf8")])));
+}
+
+/** Broken links and pages of docs/ that README.md does not lead to; the reading order otherwise. */
+function checkLinks(pages) {
+  const problems = brokenLinks(pages, (path) => existsSync(join(ROOT, path)));
+  const order = readingOrder(pages, README);
+  for (const file of pages.keys())
+    if (!order.includes(file))
+      problems.push(`${file}: no link leads to it from ${README} (add it to the map of docs/)`);
+  if (problems.length) throw new Error(`broken links between the pages:\n  ${problems.join("\n  ")}`);
+  return order;
+}
+
+/** The pages to run: those named on the command line (default all), in reading order. */
+function pagesToRun(order, args) {
+  if (args.length === 0) return order;
+  const named = args.map((arg) => relative(ROOT, join(process.cwd(), arg)).replaceAll("\\", "/"));
+  const unknown = named.filter((file) => !order.includes(file));
+  if (unknown.length) throw new Error(`not a page of the documentation: ${unknown.join(", ")}`);
+  return order.filter((file) => named.includes(file));
+}
+
 let server = null;
 let scratch = null;
 try {
   requireTools();
-  const blocks = shellBlocks(await readFile(README, "utf8"));
-  const tested = blocks.filter((b) => b.tested);
-  if (tested.length === 0) throw new Error("README.md has no ```sh tested block");
-  const skipped = new Map();
-  for (const b of blocks.filter((b) => !b.tested))
-    skipped.set(b.section, [...(skipped.get(b.section) ?? []), `:${b.line}`]);
-  const notRun = [...skipped].map(([section, lines]) => `${section} (${lines.join(" ")})`);
-  console.log(`readme: ${tested.length} tested blocks; not run: ${notRun.join(", ") || "none"}`);
-  const steps = tested.flatMap(commands);
+  const pages = await readPages();
+  const order = checkLinks(pages);
+  console.log(`readme: ${pages.size} pages, every link between them resolves, every page reachable from ${README}`);
+
+  const runs = [];
+  for (const file of pagesToRun(order, process.argv.slice(2))) {
+    const blocks = shellBlocks(file, pages.get(file));
+    const tested = blocks.filter((b) => b.tested);
+    const skipped = new Map();
+    for (const b of blocks.filter((b) => !b.tested))
+      skipped.set(b.section, [...(skipped.get(b.section) ?? []), `:${b.line}`]);
+    const notRun = [...skipped].map(([section, lines]) => `${section} (${lines.join(" ")})`);
+    console.log(`readme: ${file}: ${tested.length} tested blocks; not run: ${notRun.join(", ") || "none"}`);
+    if (tested.length) runs.push({ file, steps: tested.flatMap(commands) });
+  }
+  if (!runs.some((run) => run.file === README) && process.argv.length <= 2)
+    throw new Error(`${README} has no \`\`\`sh tested block`);
 
   await mkdir(join(ROOT, ".wrangler"), { recursive: true });
   scratch = await mkdtemp(join(ROOT, ".wrangler/readme-test-"));
+  const cwd = join(scratch, "cwd");
+  const tmp = join(scratch, "tmp");
+  await Promise.all([mkdir(cwd), mkdir(tmp)]);
   server = await startDevServer({ state: join(scratch, "state") });
   console.log(`readme: npm run dev on ${server.url} (state ${server.state})`);
   const port = new URL(server.url).port;
-  await writeFile(join(scratch, "session.sh"), script(steps, port));
-  const result = await runSession(steps, join(scratch, "session.sh"), {
-    cwd: scratch,
-    env: { ...process.env, PERSIST_TO: server.state },
-  });
-  if (result.failure) {
-    const at = result.step ? `README.md:${result.step.line} (${result.step.block.section})` : "README.md";
-    const log = server.log().trim().split("\n").slice(-30).join("\n");
-    throw new Error(`${at}: ${result.failure}\n\nlast lines of npm run dev:\n${log}`);
+  let commandCount = 0;
+  let requests = 0;
+  for (const [index, { file, steps }] of runs.entries()) {
+    console.log(`\n# ${file}: a new bash session`);
+    const session = join(scratch, `session-${index}.sh`);
+    await writeFile(session, script(steps, port));
+    const result = await runSession(steps, session, {
+      cwd,
+      env: { ...process.env, PERSIST_TO: server.state, TMPDIR: tmp },
+    });
+    if (result.failure) {
+      const at = result.step ? `${file}:${result.step.line} (${result.step.block.section})` : file;
+      const log = server.log().trim().split("\n").slice(-30).join("\n");
+      throw new Error(`${at}: ${result.failure}\n\nlast lines of npm run dev:\n${log}`);
+    }
+    const left = await readdir(cwd);
+    if (left.length)
+      throw new Error(
+        `${file}: the walkthrough wrote ${left.join(", ")} into the reader's current directory: write under a directory of its own (TMP=$(mktemp -d))`,
+      );
+    commandCount += steps.length;
+    requests += result.requests;
   }
-  console.log(`\nreadme: ${steps.length} commands, ${result.requests} requests, every status as the README says`);
+  console.log(
+    `\nreadme: ${runs.length} pages, ${commandCount} commands, ${requests} requests, every status as the pages say`,
+  );
 } catch (e) {
   console.error(`\nreadme: FAILED ${e.message}`);
   process.exitCode = 1;
