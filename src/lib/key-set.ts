@@ -19,7 +19,7 @@ export type KeyState = (typeof KEY_STATES)[number];
 export const MIN_HMAC_KEY_BYTES = 32;
 
 const HOW_TO_FIX =
-  "`npm run keys -- list` shows the set, `npm run keys -- init` makes a new one (README, Signing keys)";
+  "`npm run keys -- list` shows the set, `npm run keys -- init` makes a new one (docs/signing-keys.md)";
 
 const decodedLength = (text: string) => {
   try {

@@ -60,7 +60,7 @@ export async function initKeySet(alg: SigningAlgorithm): Promise<KeySet> {
 /**
  * next → current, current → previous, the old previous keys dropped (revoked), and a fresh next of
  * `alg`. Nobody is logged out as long as no token signed by a dropped key is still alive: rotate no
- * more often than the longest token lifetime (README, Signing keys). A set without a next key gets a
+ * more often than the longest token lifetime (docs/signing-keys.md, Cadence). A set without a next key gets a
  * fresh current key that verifiers caching the JWKS have not seen yet (`unpublished`).
  */
 export async function rotateKeys(set: KeySet, alg: SigningAlgorithm): Promise<KeyChange> {
