@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 
 /** A row straight from D1, for checking what a request did (or did not) write. */
-export const rowOf = (table: string, id: number) =>
+export const rowOf = (table: string, id: number | string) =>
   env.DB.prepare(`SELECT * FROM ${table} WHERE id = ?`).bind(id).first<Record<string, unknown>>();
 
 export const countRows = async (table: string) =>
