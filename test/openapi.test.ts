@@ -5,9 +5,8 @@ import oas31 from "@seriousme/openapi-schema-validator/schemas/v3.1/schema.json"
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createApp } from "../src/app";
-import type { Book } from "../src/db/schema";
 import { routeOperations } from "../src/openapi/document";
-import { bookResponse, serializeBook } from "../src/schemas/books";
+import { bookResponse } from "../src/schemas/books";
 import { profileResponse } from "../src/schemas/profiles";
 import { taskResponse } from "../src/schemas/tasks";
 import { passwordChangedResponse, registrationResponse, tokenPairResponse } from "../src/schemas/token";
@@ -143,16 +142,8 @@ describe("GET /api/schema/", () => {
   });
 });
 
+// That the schemas bind their serializers is checked by the typecheck: test/openapi.type-test.ts.
 describe("documented response shapes", () => {
-  it("bind their serializers: a field a schema lacks cannot be returned (the typecheck fails)", () => {
-    const book = {} as Book;
-    // @ts-expect-error `extra` is not a field of bookResponse.
-    const withExtra = (): z.output<typeof bookResponse> => ({ ...serializeBook(book, "x"), extra: 1 });
-    // @ts-expect-error `title` is missing.
-    const without = (): z.output<typeof bookResponse> => ({ ...serializeBook(book, "x"), title: undefined });
-    expect([withExtra, without]).toHaveLength(2);
-  });
-
   it("match what the API answers", async () => {
     // strict: a field the API sends but the document does not list fails too.
     const strict = <T extends z.ZodObject>(schema: T, body: unknown) => schema.strict().parse(body) as z.output<T>;
