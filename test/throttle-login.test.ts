@@ -2,6 +2,7 @@ import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { rateLimiter } from "../src/services/limiter";
+import { TRUST_MS } from "../src/services/refusal-memory";
 import { post, randomIp, registerUser, unique } from "./helpers";
 import { aYearFromNow, freezeClock } from "./helpers/clock";
 import { breakRateLimiter, loggedHits, statusCounts } from "./helpers/throttle";
@@ -89,6 +90,30 @@ describe("login throttle: 10 failed logins per username an hour, from any addres
     expect((await login(user.username, user.password)).headers.get("Retry-After")).toBe("1");
     clock.advance(1);
     expect((await login(user.username, user.password)).status).toBe(200);
+  });
+});
+
+describe("an instance's memory of a locked-out account", () => {
+  it("asks the limiter again after TRUST_MS: a lockout lifted elsewhere ends within a minute, not the hour", async () => {
+    const clock = freezeClock(aYearFromNow());
+    const user = await registerUser();
+    await failTimes(user.username, 10);
+    // A staff reset served by another instance: it empties the limiter's window, but this instance's
+    // memory never hears of it (the same DELETE served here would make this memory forget it at once).
+    const key = `login:${user.username}`;
+    await rateLimiter(env, key).clear("login");
+    expect((await loggedHits(key, "login")).count).toBe(0);
+
+    // Still believed full: refused from memory with the hour's own wait, the limiter not asked.
+    clock.advance(TRUST_MS - 1);
+    const remembered = await login(user.username, user.password);
+    expect(remembered.status).toBe(429);
+    expect(remembered.headers.get("Retry-After")).toBe(String(3600 - (TRUST_MS - 1000) / 1000));
+
+    // Past TRUST_MS the limiter is asked, and its empty window admits the right password.
+    clock.advance(1);
+    const res = await login(user.username, user.password);
+    expect(res.status, await res.clone().text()).toBe(200);
   });
 });
 
