@@ -4,11 +4,12 @@ import {
   FORBIDDEN,
   get,
   login,
-  makeStaff,
-  makeSuperuser,
+  patchUser,
   post,
   registerUser,
   rowOf,
+  staffUser,
+  superuser,
   type TestUser,
   UNAUTHENTICATED,
   unique,
@@ -25,15 +26,6 @@ type UserJson = Record<string, unknown> & { id: number };
 
 const NOT_ALLOWED = (method: string) => ({ detail: `Method "${method}" not allowed.` });
 const NO_USER = { detail: "No User matches the given query." };
-
-async function staffUser(): Promise<TestUser> {
-  const user = await registerUser();
-  await makeStaff(user.id);
-  return user;
-}
-
-const patch = (admin: TestUser, id: number, body: unknown) =>
-  call("PATCH", `/api/users/${id}/`, body, { token: admin.access });
 
 const listsTheAccount = (body: unknown, w: World) => {
   const accounts = body as UserJson[];
@@ -119,7 +111,7 @@ describe("admin users: listing", () => {
 describe("admin users: changes", () => {
   it("deactivating a user makes that user's next request 401 user_inactive; reactivating restores it", async () => {
     const [admin, target] = await Promise.all([staffUser(), registerUser()]);
-    const res = await patch(admin, target.id, { is_active: false });
+    const res = await patchUser(admin, target, { is_active: false });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id: target.id, is_active: false });
 
@@ -134,16 +126,15 @@ describe("admin users: changes", () => {
     const refresh = await post("/api/token/refresh/", { refresh: target.refresh });
     expect(refresh.status).toBe(401);
 
-    await patch(admin, target.id, { is_active: "true" });
+    await patchUser(admin, target, { is_active: "true" });
     expect((await get("/api/users/me/", { token: target.access })).status).toBe(200);
     await login(target.username, target.password);
   });
 
   it("granting is_staff (a superuser's decision) opens the admin endpoints to that user", async () => {
-    const [admin, target] = await Promise.all([registerUser(), registerUser()]);
-    await makeSuperuser(admin.id);
+    const [admin, target] = await Promise.all([superuser(), registerUser()]);
     expect((await get("/api/users/", { token: target.access })).status).toBe(403);
-    expect((await patch(admin, target.id, { is_staff: true })).status).toBe(200);
+    expect((await patchUser(admin, target, { is_staff: true })).status).toBe(200);
     expect((await get("/api/users/", { token: target.access })).status).toBe(200);
   });
 
@@ -151,7 +142,7 @@ describe("admin users: changes", () => {
     const [admin, target] = await Promise.all([staffUser(), registerUser()]);
     const before = (await rowOf("users", target.id))!;
     const username = unique("Ada");
-    const res = await patch(admin, target.id, {
+    const res = await patchUser(admin, target, {
       first_name: "Ada",
       last_name: "Lovelace",
       email: "ada@example.com",
@@ -178,9 +169,9 @@ describe("admin users: changes", () => {
     const email = `${unique("taken")}@example.com`;
     const [admin, holder, target] = await Promise.all([staffUser(), registerUser({ email }), registerUser()]);
     const before = await rowOf("users", target.id);
-    const res = await patch(admin, target.id, { email: email.toUpperCase(), first_name: "Changed" });
+    const res = await patchUser(admin, target, { email: email.toUpperCase(), first_name: "Changed" });
     expect([res.status, await res.json()]).toEqual([400, { email: ["A user with that email already exists."] }]);
-    const renamed = await patch(admin, target.id, { username: holder.username.toUpperCase(), first_name: "Changed" });
+    const renamed = await patchUser(admin, target, { username: holder.username.toUpperCase(), first_name: "Changed" });
     expect([renamed.status, await renamed.json()]).toEqual([
       400,
       { username: ["A user with that username already exists."] },
@@ -191,7 +182,7 @@ describe("admin users: changes", () => {
   it("an empty PATCH changes nothing", async () => {
     const [admin, target] = await Promise.all([staffUser(), registerUser()]);
     const before = await rowOf("users", target.id);
-    const res = await patch(admin, target.id, {});
+    const res = await patchUser(admin, target, {});
     expect(res.status).toBe(200);
     expect(await rowOf("users", target.id)).toEqual(before);
   });
@@ -208,7 +199,7 @@ describe("admin users: changes", () => {
   ])("%s → 400 and nothing changes", async (_, body, errors) => {
     const [admin, target] = await Promise.all([staffUser(), registerUser()]);
     const before = await rowOf("users", target.id);
-    const res = await patch(admin, target.id, body);
+    const res = await patchUser(admin, target, body);
     expect([res.status, await res.json()]).toEqual([400, errors]);
     expect(await rowOf("users", target.id)).toEqual(before);
   });

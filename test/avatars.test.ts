@@ -1,11 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, get, post, registerUser, type TestUser, UNAUTHENTICATED } from "./helpers";
+import { AVATAR_UPLOAD, call, get, post, registerUser, type TestUser, UNAUTHENTICATED, uploadAvatar } from "./helpers";
 
 // The upload endpoint carries the `uploads` throttle (20/day per user): no user here uploads more
 // than a handful of times.
 
-const UPLOAD = "/api/profiles/me/avatar/";
 const MAX = 2 * 1024 * 1024;
 const NOT_AN_IMAGE = {
   detail: "Upload a valid image. The file you uploaded was either not an image or a corrupted image.",
@@ -29,13 +28,10 @@ function image(signature: number[], size = 256): Uint8Array {
   return bytes;
 }
 
-const upload = (user: TestUser | null, body: Uint8Array | string, contentType = "image/png") =>
-  call("PUT", UPLOAD, body, { token: user?.access, headers: { "Content-Type": contentType } });
-
 type ProfileJson = { id: number; avatar: string | null; bio: string };
 
 async function uploaded(user: TestUser, body: Uint8Array, expectedStatus = 200): Promise<ProfileJson> {
-  const res = await upload(user, body);
+  const res = await uploadAvatar(user, body);
   expect(res.status, await res.clone().text()).toBe(expectedStatus);
   return res.json();
 }
@@ -81,7 +77,7 @@ describe("avatars: upload and serving", () => {
       [SIGNATURES.webp, "image/webp"],
     ];
     for (const [signature, contentType] of cases) {
-      const res = await upload(user, image(signature), "application/octet-stream");
+      const res = await uploadAvatar(user, image(signature), "application/octet-stream");
       expect(res.status).toBeLessThan(300);
       const { avatar } = (await res.json()) as ProfileJson;
       const served = await get(pathOf(avatar!));
@@ -105,7 +101,7 @@ describe("avatars: upload and serving", () => {
     for (let round = 0; round < 3; round++) {
       const user = await registerUser();
       const before = await storedKeys();
-      const responses = await Promise.all(Array.from({ length: 4 }, () => upload(user, image(SIGNATURES.png))));
+      const responses = await Promise.all(Array.from({ length: 4 }, () => uploadAvatar(user, image(SIGNATURES.png))));
       expect(responses.every((r) => r.status === 200 || r.status === 201)).toBe(true);
       const added = (await storedKeys()).filter((k) => !before.includes(k));
       expect(added).toEqual([await avatarKeyOf(user.id)]);
@@ -188,7 +184,7 @@ describe("avatars: what is refused", () => {
     const user = await registerUser();
     const { avatar } = await uploaded(user, image(SIGNATURES.png), 201);
     const before = await storedKeys();
-    const res = await upload(user, body, contentType);
+    const res = await uploadAvatar(user, body, contentType);
     expect(res.status).toBe(415);
     expect(await res.json()).toEqual(NOT_AN_IMAGE);
     expect(await storedKeys()).toEqual(before);
@@ -197,7 +193,7 @@ describe("avatars: what is refused", () => {
 
   it("an empty body is 400 and creates no profile", async () => {
     const user = await registerUser();
-    const res = await upload(user, new Uint8Array(0));
+    const res = await uploadAvatar(user, new Uint8Array(0));
     expect([res.status, await res.json()]).toEqual([400, { detail: "No file was submitted." }]);
     expect(await avatarKeyOf(user.id)).toBeUndefined();
   });
@@ -207,7 +203,7 @@ describe("avatars: what is refused", () => {
     await uploaded(user, image(SIGNATURES.png, MAX), 201);
     const before = await storedKeys();
     const key = await avatarKeyOf(user.id);
-    const res = await upload(user, image(SIGNATURES.png, MAX + 1));
+    const res = await uploadAvatar(user, image(SIGNATURES.png, MAX + 1));
     expect([res.status, await res.json()]).toEqual([413, { detail: "Request body is too large." }]);
     expect(await storedKeys()).toEqual(before);
     expect(await avatarKeyOf(user.id)).toBe(key);
@@ -223,7 +219,7 @@ describe("avatars: what is refused", () => {
         else controller.close();
       },
     });
-    const res = await call("PUT", UPLOAD, body, { token: user.access });
+    const res = await call("PUT", AVATAR_UPLOAD, body, { token: user.access });
     expect(res.status).toBe(413);
     expect(await avatarKeyOf(user.id)).toBeUndefined();
   });
@@ -237,7 +233,7 @@ describe("avatars: what is refused", () => {
 
   it("anonymous uploads are 401 and store nothing", async () => {
     const before = await storedKeys();
-    const res = await upload(null, image(SIGNATURES.png));
+    const res = await uploadAvatar(null, image(SIGNATURES.png));
     expect([res.status, await res.json()]).toEqual([401, UNAUTHENTICATED]);
     expect(await storedKeys()).toEqual(before);
   });
@@ -247,7 +243,7 @@ describe("avatars: removal", () => {
   it("DELETE removes the avatar: null in the profile, the object gone", async () => {
     const user = await registerUser();
     const { avatar } = await uploaded(user, image(SIGNATURES.gif89), 201);
-    const res = await call("DELETE", UPLOAD, undefined, { token: user.access });
+    const res = await call("DELETE", AVATAR_UPLOAD, undefined, { token: user.access });
     expect(res.status).toBe(204);
     expect(await res.text()).toBe("");
     expect(await env.AVATARS.head(keyOf(avatar!))).toBeNull();
@@ -258,7 +254,7 @@ describe("avatars: removal", () => {
 
   it("DELETE without a profile is 404", async () => {
     const user = await registerUser();
-    const res = await call("DELETE", UPLOAD, undefined, { token: user.access });
+    const res = await call("DELETE", AVATAR_UPLOAD, undefined, { token: user.access });
     expect([res.status, await res.json()]).toEqual([404, { detail: "No UserProfile matches the given query." }]);
   });
 
@@ -285,7 +281,7 @@ describe("avatars: multipart uploads (a browser's FormData, DRF's ImageField)", 
     for (const [name, value] of Object.entries(fields)) body.append(name, value);
     return body;
   };
-  const uploadForm = (user: TestUser, body: FormData) => call("PUT", UPLOAD, body, { token: user.access });
+  const uploadForm = (user: TestUser, body: FormData) => call("PUT", AVATAR_UPLOAD, body, { token: user.access });
 
   it("takes the image from the avatar field, sniffed by its bytes like a raw upload", async () => {
     const user = await registerUser();
@@ -333,7 +329,7 @@ describe("avatars: multipart uploads (a browser's FormData, DRF's ImageField)", 
     expect((await uploadForm(user, form({ avatar: svg }))).status).toBe(415);
     const huge = new File([image(SIGNATURES.png, MAX + 1)], "big.png", { type: "image/png" });
     expect((await uploadForm(user, form({ avatar: huge }))).status).toBe(413);
-    const malformed = await call("PUT", UPLOAD, "--nope\r\n", {
+    const malformed = await call("PUT", AVATAR_UPLOAD, "--nope\r\n", {
       token: user.access,
       headers: { "Content-Type": "multipart/form-data; boundary=expected" },
     });

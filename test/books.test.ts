@@ -1,28 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { call, FORBIDDEN, get, post, registerUser, rowOf, type TestUser, UNAUTHENTICATED, unique } from "./helpers";
+import {
+  type BookJson,
+  call,
+  createBook,
+  FORBIDDEN,
+  get,
+  post,
+  postBook,
+  registerUser,
+  rowOf,
+  type TestUser,
+  UNAUTHENTICATED,
+  unique,
+  validBook,
+} from "./helpers";
 import { authenticationFailures, type Case, permissionMatrix, type World } from "./helpers/permission-matrix";
 
 // Book creation is limited to 5 per user per day (BookCreateThrottle): no test creates more than
 // 5 books (or attempts) with one user.
 
-type BookJson = Record<string, unknown> & { id: number };
-
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const DATE_ERROR = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
 const NO_BOOK = { detail: "No Book matches the given query." };
-
-const validBook = (fields: Record<string, unknown> = {}) => ({
-  title: "Dune",
-  author: "Frank Herbert",
-  published_date: "1965-08-01",
-  ...fields,
-});
-
-async function createBook(user: TestUser, fields: Record<string, unknown> = {}): Promise<BookJson> {
-  const res = await post("/api/books/", validBook(fields), { token: user.access });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return res.json();
-}
 
 const isbn13 = () => String(Math.floor(Math.random() * 1e13)).padStart(13, "0");
 
@@ -206,7 +205,7 @@ describe("books: validation", () => {
   it.each(cases)("%s → 400 with DRF's message, nothing stored", async (_, fields, errors) => {
     const user = await registerUser();
     const title = unique("title");
-    const res = await post("/api/books/", validBook({ title, ...fields }), { token: user.access });
+    const res = await postBook(user, { title, ...fields });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual(errors);
     const rows = await get("/api/books/").then((r) => r.json() as Promise<BookJson[]>);
@@ -239,7 +238,7 @@ describe("books: unique isbn", () => {
     const [a, b] = await Promise.all([registerUser(), registerUser()]);
     const isbn = isbn13();
     const first = await createBook(a, { isbn });
-    const dup = await post("/api/books/", validBook({ isbn }), { token: b.access });
+    const dup = await postBook(b, { isbn });
     expect(dup.status).toBe(400);
     expect(await dup.json()).toEqual(taken);
 
@@ -263,9 +262,7 @@ describe("books: unique isbn", () => {
     for (let round = 0; round < 5; round++) {
       const users = await Promise.all([registerUser(), registerUser(), registerUser(), registerUser()]);
       const isbn = isbn13();
-      const responses = await Promise.all(
-        users.map((u) => post("/api/books/", validBook({ isbn }), { token: u.access })),
-      );
+      const responses = await Promise.all(users.map((u) => postBook(u, { isbn })));
       const statuses = responses.map((r) => r.status).sort();
       expect(statuses).toEqual([201, 400, 400, 400]);
       for (const res of responses.filter((r) => r.status === 400)) expect(await res.json()).toEqual(taken);

@@ -1,24 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { allowedOrigins } from "../src/lib/allowed-origins";
 import { ConfigurationError } from "../src/lib/config";
-import { call, get, post, randomIp, registerUser, unique } from "./helpers";
+import { call, get, post, preflight, randomIp, registerUser, SPA, unique } from "./helpers";
 
-// wrangler.toml's local default: CORS_ALLOWED_ORIGINS = "http://localhost:5173,http://localhost:8787".
-const SPA = "http://localhost:5173";
+// wrangler.toml's local default: CORS_ALLOWED_ORIGINS = "http://localhost:5173,http://localhost:8787" (SPA is the first).
 const EXPOSED = "Retry-After,RateLimit,RateLimit-Policy,x-d1-bookmark,X-Request-Id";
 
 const fromOrigin = (origin: string, method = "GET", path = "/api/books/", token?: string) =>
   call(method, path, undefined, { headers: { Origin: origin }, token });
-
-const preflight = (path: string, method: string, origin = SPA, headers: Record<string, string> = {}) =>
-  call("OPTIONS", path, undefined, {
-    headers: {
-      Origin: origin,
-      "Access-Control-Request-Method": method,
-      "Access-Control-Request-Headers": "authorization,content-type",
-      ...headers,
-    },
-  });
 
 const varyOf = (res: Response) => (res.headers.get("Vary") ?? "").split(/,\s*/);
 

@@ -1,15 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  call,
-  FORBIDDEN,
-  makeStaff,
-  makeSuperuser,
-  post,
-  randomIp,
-  registerUser,
-  type TestUser,
-  unique,
-} from "./helpers";
+import { call, FORBIDDEN, post, randomIp, registerUser, staffUser, superuser, type TestUser, unique } from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -97,8 +87,7 @@ describe("brute force without lockout: device cookies", () => {
 
 describe("an admin clears a username's failed logins", () => {
   it("staff lift the lockout of unknown clients; the owner logs in from anywhere again", async () => {
-    const [owner, admin] = await Promise.all([registerUser(), registerUser()]);
-    await makeStaff(admin.id);
+    const [owner, admin] = await Promise.all([registerUser(), staffUser()]);
     await lockOut(owner.username);
     const res = await call("DELETE", `/api/users/${owner.id}/login-failures/`, undefined, { token: admin.access });
     expect(res.status).toBe(204);
@@ -106,9 +95,7 @@ describe("an admin clears a username's failed logins", () => {
   });
 
   it("only staff, and for a superuser only a superuser: a staff member cannot keep guessing a superuser's password", async () => {
-    const [root, admin, user] = await Promise.all([registerUser(), registerUser(), registerUser()]);
-    await makeSuperuser(root.id);
-    await makeStaff(admin.id);
+    const [root, admin, user] = await Promise.all([superuser(), staffUser(), registerUser()]);
     const clear = (caller: TestUser | null, target: TestUser) =>
       call("DELETE", `/api/users/${target.id}/login-failures/`, undefined, { token: caller?.access });
     expect((await clear(null, root)).status).toBe(401);

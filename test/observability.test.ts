@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, get, post, randomIp, registerUser } from "./helpers";
+import { call, get, post, preflight, randomIp, registerUser, SPA } from "./helpers";
 import { captureLog, type LogLine } from "./helpers/log-lines";
 
 afterEach(() => {
@@ -9,17 +9,6 @@ afterEach(() => {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const RAY = "8f3c2a1b0d9e7f65-CDG";
-const SPA = "http://localhost:5173";
-
-const preflight = (path: string, headers: Record<string, string> = {}) =>
-  call("OPTIONS", path, undefined, {
-    headers: {
-      Origin: SPA,
-      "Access-Control-Request-Method": "POST",
-      "Access-Control-Request-Headers": "content-type",
-      ...headers,
-    },
-  });
 
 /** A D1 binding that fails as a bug makes it fail (a migration not applied), not as an outage. */
 const buggyDatabase = () => {
@@ -64,7 +53,7 @@ describe("X-Request-Id", () => {
     for (const res of [
       await get("/api/books/", { headers: { "cf-ray": RAY } }),
       await get("/api/users/me/", { headers: { "cf-ray": RAY } }),
-      await preflight("/api/books/", { "cf-ray": RAY }),
+      await preflight("/api/books/", "POST", SPA, { "cf-ray": RAY }),
     ]) {
       expect(res.headers.get("X-Request-Id")).toBe(RAY);
     }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, FORBIDDEN, get, makeStaff, post, randomIp, registerUser, UNAUTHENTICATED } from "./helpers";
+import { call, FORBIDDEN, get, post, randomIp, registerUser, staffUser, UNAUTHENTICATED } from "./helpers";
 import { recordingD1 } from "./helpers/d1-recorder";
 import { loggedHits, serviceLimits } from "./helpers/throttle";
 
@@ -35,8 +35,7 @@ describe("DRF's pipeline for OPTIONS and methods a view lacks: authentication â†
 
   it("a method the view lacks is 401/403 before it is 405: permissions first, as DRF orders it", async () => {
     const user = await registerUser();
-    const staff = await registerUser();
-    await makeStaff(staff.id);
+    const staff = await staffUser();
     const cases: [string, string, string | undefined, number, unknown][] = [
       ["PUT", "/api/books/", undefined, 401, UNAUTHENTICATED],
       ["PUT", "/api/books/", user.access, 405, notAllowed("PUT")],

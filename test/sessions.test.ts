@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { sessionResponse } from "../src/schemas/sessions";
-import {
-  call,
-  FORBIDDEN,
-  get,
-  login,
-  makeStaff,
-  makeSuperuser,
-  post,
-  registerUser,
-  rowOf,
-  type TestUser,
-} from "./helpers";
+import { call, FORBIDDEN, get, login, post, registerUser, rowOf, staffUser, superuser, type TestUser } from "./helpers";
 
 const sessionsOf = async (user: { access: string }) => {
   const res = await get("/api/sessions/", { token: user.access });
@@ -89,9 +78,7 @@ describe("the sessions API", () => {
   });
 
   it("staff end every session of an account; for a superuser's, only a superuser", async () => {
-    const [admin, user, root] = await Promise.all([registerUser(), registerUser(), registerUser()]);
-    await makeStaff(admin.id);
-    await makeSuperuser(root.id);
+    const [admin, user, root] = await Promise.all([staffUser(), registerUser(), superuser()]);
     expect((await call("DELETE", `/api/users/${user.id}/sessions/`, undefined, { token: user.access })).status).toBe(
       403,
     );

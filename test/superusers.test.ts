@@ -1,19 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, FORBIDDEN, get, makeStaff, makeSuperuser, registerUser, rowOf, type TestUser } from "./helpers";
-
-const patch = (caller: TestUser, target: { id: number }, body: unknown) =>
-  call("PATCH", `/api/users/${target.id}/`, body, { token: caller.access });
-
-async function staff() {
-  const user = await registerUser();
-  await makeStaff(user.id);
-  return user;
-}
-async function superuser() {
-  const user = await registerUser();
-  await makeSuperuser(user.id);
-  return user;
-}
+import { FORBIDDEN, get, patchUser, registerUser, rowOf, staffUser, superuser } from "./helpers";
 
 /** The request is refused with `status` and `body`, and the account's row is exactly as it was. */
 async function expectRefused(request: Promise<Response>, target: { id: number }, status: number, body: unknown) {
@@ -27,7 +13,7 @@ const LAST = "This would leave no active superuser: make another account a super
 
 describe("the superuser boundary", () => {
   it("staff who are not superusers cannot deactivate, demote, re-email or rename a superuser", async () => {
-    const [admin, root] = await Promise.all([staff(), superuser()]);
+    const [admin, root] = await Promise.all([staffUser(), superuser()]);
     for (const body of [
       { is_active: false },
       { is_staff: false },
@@ -36,7 +22,7 @@ describe("the superuser boundary", () => {
       { username: "root2" },
     ]) {
       const before = await rowOf("users", root.id);
-      const res = await patch(admin, root, body);
+      const res = await patchUser(admin, root, body);
       expect([res.status, await res.json()], JSON.stringify(body)).toEqual([403, FORBIDDEN]);
       expect(await rowOf("users", root.id)).toEqual(before);
     }
@@ -45,26 +31,26 @@ describe("the superuser boundary", () => {
   });
 
   it("only a superuser grants or removes is_staff", async () => {
-    const [admin, colleague, user, root] = await Promise.all([staff(), staff(), registerUser(), superuser()]);
-    await expectRefused(patch(admin, user, { is_staff: true }), user, 403, FORBIDDEN);
-    await expectRefused(patch(admin, colleague, { is_staff: false }), colleague, 403, FORBIDDEN);
-    await expectRefused(patch(admin, admin, { is_staff: false }), admin, 403, FORBIDDEN);
+    const [admin, colleague, user, root] = await Promise.all([staffUser(), staffUser(), registerUser(), superuser()]);
+    await expectRefused(patchUser(admin, user, { is_staff: true }), user, 403, FORBIDDEN);
+    await expectRefused(patchUser(admin, colleague, { is_staff: false }), colleague, 403, FORBIDDEN);
+    await expectRefused(patchUser(admin, admin, { is_staff: false }), admin, 403, FORBIDDEN);
     // Naming the value it already has changes nothing and is allowed, with the other changes.
-    const same = await patch(admin, user, { is_staff: false, first_name: "Ann" });
+    const same = await patchUser(admin, user, { is_staff: false, first_name: "Ann" });
     expect([same.status, await same.json()]).toEqual([
       200,
       expect.objectContaining({ is_staff: false, first_name: "Ann" }),
     ]);
 
-    expect((await patch(root, user, { is_staff: true })).status).toBe(200);
+    expect((await patchUser(root, user, { is_staff: true })).status).toBe(200);
     expect((await get("/api/users/", { token: user.access })).status).toBe(200);
-    expect((await patch(root, colleague, { is_staff: false })).status).toBe(200);
+    expect((await patchUser(root, colleague, { is_staff: false })).status).toBe(200);
     expect((await get("/api/users/", { token: colleague.access })).status).toBe(403);
   });
 
   it("a superuser changes another superuser's account", async () => {
     const [root, other] = await Promise.all([superuser(), superuser()]);
-    const res = await patch(root, other, { first_name: "Changed", email: "other@example.com" });
+    const res = await patchUser(root, other, { first_name: "Changed", email: "other@example.com" });
     expect(res.status).toBe(200);
     expect(await rowOf("users", other.id)).toMatchObject({ first_name: "Changed", email: "other@example.com" });
   });
@@ -77,15 +63,15 @@ describe("the superuser boundary", () => {
       is_superuser: boolean;
     }[];
     for (const other of others.filter((u) => u.is_superuser && u.id !== root.id)) {
-      expect((await patch(root, other, { is_active: false })).status).toBe(200);
+      expect((await patchUser(root, other, { is_active: false })).status).toBe(200);
     }
-    await expectRefused(patch(root, root, { is_active: false }), root, 400, { is_active: [LAST] });
-    await expectRefused(patch(root, root, { is_staff: false }), root, 400, { is_staff: [LAST] });
+    await expectRefused(patchUser(root, root, { is_active: false }), root, 400, { is_active: [LAST] });
+    await expectRefused(patchUser(root, root, { is_staff: false }), root, 400, { is_staff: [LAST] });
 
     // With a second active superuser, stepping down is allowed.
     const second = await superuser();
-    expect((await patch(root, root, { is_staff: false })).status).toBe(200);
-    await expectRefused(patch(second, second, { is_active: false }), second, 400, { is_active: [LAST] });
+    expect((await patchUser(root, root, { is_staff: false })).status).toBe(200);
+    await expectRefused(patchUser(second, second, { is_active: false }), second, 400, { is_active: [LAST] });
   });
 
   it("two last superusers stepping down at once cannot both succeed", async () => {
@@ -95,9 +81,9 @@ describe("the superuser boundary", () => {
       is_superuser: boolean;
     }[];
     for (const other of others.filter((u) => u.is_superuser && u.id !== a.id && u.id !== b.id)) {
-      expect((await patch(a, other, { is_active: false })).status).toBe(200);
+      expect((await patchUser(a, other, { is_active: false })).status).toBe(200);
     }
-    const results = await Promise.all([patch(a, a, { is_active: false }), patch(b, b, { is_active: false })]);
+    const results = await Promise.all([patchUser(a, a, { is_active: false }), patchUser(b, b, { is_active: false })]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
     const rows = await Promise.all([rowOf("users", a.id), rowOf("users", b.id)]);
     expect(rows.filter((r) => r!.is_active === 1)).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, get, login, makeStaff, post, registerUser, rowOf, STRONG_PASSWORD, unique } from "./helpers";
+import { call, get, login, post, registerUser, rowOf, STRONG_PASSWORD, staffUser, unique } from "./helpers";
 
 const TAKEN = { username: ["A user with that username already exists."] };
 
@@ -44,8 +44,7 @@ describe("one username, one person", () => {
   });
 
   it("normalises and checks admin edits too", async () => {
-    const [admin, target, taken] = await Promise.all([registerUser(), registerUser(), registerUser()]);
-    await makeStaff(admin.id);
+    const [admin, target, taken] = await Promise.all([staffUser(), registerUser(), registerUser()]);
     const before = await rowOf("users", target.id);
     const clash = await call(
       "PATCH",

@@ -1,11 +1,9 @@
 import { env } from "cloudflare:workers";
 import { base64url, importJWK, type JWTHeaderParameters, SignJWT } from "jose";
-import { expect } from "vitest";
 import { currentKey, type KeySet, parseKeySet, publicJwk, type SigningKey } from "../../src/lib/key-set";
 import { call } from "./http";
 import { claimsOf } from "./tokens";
-import { unique } from "./unique";
-import { STRONG_PASSWORD } from "./users";
+import { me, registerUser } from "./users";
 
 /** The tests' own key set (test/vitest.config.ts): one current HS256 key. */
 export const testKeySet = (): KeySet => parseKeySet(env.JWT_SIGNING_KEYS);
@@ -40,14 +38,8 @@ export function workerWith(bindings: Env) {
   return {
     call: callWith,
     /** A new account and its first token pair. */
-    async register() {
-      const username = unique();
-      const body = { username, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD };
-      const res = await callWith("POST", "/api/register/", body);
-      expect(res.status, await res.clone().text()).toBe(201);
-      return (await res.json()) as { access: string; refresh: string };
-    },
-    me: (access: string) => callWith("GET", "/api/users/me/", undefined, access),
+    register: () => registerUser({}, { bindings }),
+    me: (access: string) => me(access, { bindings }),
     refresh: (refresh: string) => callWith("POST", "/api/token/refresh/", { refresh }),
     verify: (token: string) => callWith("POST", "/api/token/verify/", { token }),
   };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { call } from "./http";
 import { countRows, rowOf } from "./rows";
-import { makeStaff, registerUser, type TestUser } from "./users";
+import { refusedAccessBody } from "./tokens";
+import { registerUser, staffUser, type TestUser } from "./users";
 
 // The permission matrix of one resource: who (anonymous, the row's owner, another user, staff who
 // do not own it) may do what (DRF's six ViewSet actions), with the status and body each gets — and,
@@ -46,8 +47,7 @@ const METHODS: Record<Action, string> = {
 };
 
 async function makeWorld(spec: ResourceSpec): Promise<World> {
-  const [owner, other, staff] = await Promise.all([registerUser(), registerUser(), registerUser()]);
-  await makeStaff(staff.id);
+  const [owner, other, staff] = await Promise.all([registerUser(), registerUser(), staffUser()]);
   return { owner, other, staff, id: await spec.seed(owner) };
 }
 
@@ -95,12 +95,6 @@ export function permissionMatrix(name: string, spec: ResourceSpec, cases: Case[]
   });
 }
 
-const invalidToken = (message: string) => ({
-  detail: "Given token not valid for any token type",
-  code: "token_not_valid",
-  messages: [{ token_class: "AccessToken", token_type: "access", message }],
-});
-
 /** simplejwt's authentication runs before any permission: a bad token is 401 even where anyone may read. */
 export function authenticationFailures(name: string, path: string) {
   describe(`${name}: authentication`, () => {
@@ -110,14 +104,14 @@ export function authenticationFailures(name: string, path: string) {
       const res = await call("GET", path, undefined, { token: `${header}.${payload}.${"A".repeat(43)}` });
       expect(res.status).toBe(401);
       expect(res.headers.get("WWW-Authenticate")).toBe('Bearer realm="api"');
-      expect(await res.json()).toEqual(invalidToken("Token is invalid"));
+      expect(await res.json()).toEqual(refusedAccessBody("Token is invalid"));
     });
 
     it("a refresh token in place of an access token is 401 'Token has wrong type'", async () => {
       const user = await registerUser();
       const res = await call("GET", path, undefined, { token: user.refresh });
       expect(res.status).toBe(401);
-      expect(await res.json()).toEqual(invalidToken("Token has wrong type"));
+      expect(await res.json()).toEqual(refusedAccessBody("Token has wrong type"));
     });
   });
 }

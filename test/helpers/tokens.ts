@@ -13,13 +13,16 @@ export const headerOf = (token: string) => JSON.parse(new TextDecoder().decode(b
 export const b64url = (value: unknown) => base64url.encode(JSON.stringify(value));
 
 /** simplejwt's body for an access token refused by Bearer authentication. */
+export const refusedAccessBody = (message = "Token is invalid") => ({
+  detail: "Given token not valid for any token type",
+  code: "token_not_valid",
+  messages: [{ token_class: "AccessToken", token_type: "access", message }],
+});
+
+/** A 401 with simplejwt's body for an access token refused by Bearer authentication. */
 export async function expectRefusedAccess(res: Response, message = "Token is invalid") {
   expect(res.status).toBe(401);
-  expect(await res.json()).toEqual({
-    detail: "Given token not valid for any token type",
-    code: "token_not_valid",
-    messages: [{ token_class: "AccessToken", token_type: "access", message }],
-  });
+  expect(await res.json()).toEqual(refusedAccessBody(message));
 }
 
 /** simplejwt's body for a token refused by a token view (refresh, verify, blacklist). */
