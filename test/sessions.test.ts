@@ -63,7 +63,7 @@ describe("the sessions API", () => {
       const res = await call("DELETE", `/api/sessions/${id}/`, undefined, { token: attacker.access });
       expect([res.status, await res.json()]).toEqual([404, { detail: "No Session matches the given query." }]);
     }
-    expect(await rowOf("sessions", target.id as never)).toMatchObject({ revoked_at: null });
+    expect(await rowOf("sessions", target.id)).toMatchObject({ revoked_at: null });
     expect((await get("/api/users/me/", { token: owner.access })).status).toBe(200);
   });
 
