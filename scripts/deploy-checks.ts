@@ -14,6 +14,7 @@ export type WorkerConfig = {
   kv_namespaces: readonly { binding: string; id?: string }[];
   r2_buckets: readonly { binding: string; bucket_name?: string }[];
   durable_objects: { bindings: readonly { name: string }[] };
+  send_email?: readonly { name: string }[];
   secrets?: { required?: readonly string[] };
   observability?: { enabled?: boolean; logs?: { enabled?: boolean } };
 };
@@ -135,6 +136,48 @@ function originFindings(value: unknown, vars: string): Findings {
   return findings;
 }
 
+/**
+ * Mail must reach people in production: a transport that sends (not the local outbox), with what it
+ * needs (the send_email binding, or Resend's key as a required secret), and links to a real frontend.
+ */
+function mailFindings(target: WorkerConfig, section: string): Findings {
+  const vars = `[${section}.vars]`;
+  const findings: Findings = { errors: [], warnings: [] };
+  const transport = target.vars.MAIL_TRANSPORT;
+  if (transport === "local") {
+    findings.errors.push(
+      `${vars} MAIL_TRANSPORT is "local": mail would only be written to the outbox table and nobody would get a ` +
+        'verification or reset link. Set "cloudflare" (Email Sending\'s send_email binding) or "resend"',
+    );
+  } else if (transport === "cloudflare" && !target.send_email?.some((binding) => binding.name === "EMAIL")) {
+    findings.errors.push(
+      `${vars} MAIL_TRANSPORT is "cloudflare" but [[${section}.send_email]] has no binding named "EMAIL": add one ` +
+        "(docs/accounts-and-email.md), from an address of a domain onboarded to Email Service",
+    );
+  } else if (transport === "resend" && !target.secrets?.required?.includes("RESEND_API_KEY")) {
+    findings.errors.push(
+      `[${section}.secrets] required does not list RESEND_API_KEY, which MAIL_TRANSPORT "resend" needs: add it, and ` +
+        `\`npx wrangler secret put RESEND_API_KEY --env ${section.replace(/^env\./, "")}\``,
+    );
+  }
+  const frontend = typeof target.vars.FRONTEND_URL === "string" ? URL.parse(target.vars.FRONTEND_URL) : null;
+  if (frontend && LOCAL_HOSTS.test(frontend.hostname)) {
+    findings.errors.push(
+      `${vars} FRONTEND_URL is "${frontend.origin}": every mailed link would point at the reader's own machine. ` +
+        "Set the address of your SPA",
+    );
+  } else if (frontend && EXAMPLE_HOSTS.test(frontend.hostname)) {
+    findings.warnings.push(`${vars} FRONTEND_URL is still the example "${frontend.origin}": set your SPA's address`);
+  } else if (frontend?.protocol === "http:") {
+    findings.warnings.push(`${vars} FRONTEND_URL is plain http: the reset links would travel unencrypted; use https`);
+  }
+  const from = target.vars.MAIL_FROM;
+  if (typeof from === "string" && EXAMPLE_HOSTS.test(from.split("@")[1] ?? "")) {
+    findings.warnings.push(`${vars} MAIL_FROM is still the example "${from}": set an address of your own domain`);
+  }
+  return findings;
+}
+
 const seconds = (vars: Record<string, unknown>, name: string) => {
   const value = Number(vars[name]);
   return Number.isInteger(value) && value > 0 ? value : null;
@@ -198,7 +241,8 @@ export function checkDeployment(
   // and the key set when one is given (against JWT_ALGORITHM). Without one, "not set" is no problem here:
   // the secret lives in Cloudflare, not in wrangler.toml.
   try {
-    loadConfig({ ...target.vars, [KEY_SET_SETTING]: keySet?.text } as unknown as Env);
+    // RESEND_API_KEY is a secret too: whether production will have it is checked above ([secrets] required).
+    loadConfig({ ...target.vars, [KEY_SET_SETTING]: keySet?.text, RESEND_API_KEY: "a secret" } as unknown as Env);
   } catch (e) {
     if (!(e instanceof ConfigurationError)) throw e;
     for (const problem of e.problems) {
@@ -207,6 +251,10 @@ export function checkDeployment(
     }
   }
   errors.push(...lifetimeProblems(target.vars, vars));
+
+  const mail = mailFindings(target, section);
+  errors.push(...mail.errors);
+  warnings.push(...mail.warnings);
 
   const origins = originFindings(target.vars.CORS_ALLOWED_ORIGINS, vars);
   errors.push(...origins.errors);

@@ -26,7 +26,10 @@ export function insertSuperuserSql(user: NewSuperuser): string {
   );
 }
 
-/** Whether another account has `username` (in any case) or `email` (in any case): one row, `username` and `email` 0 or 1. */
+/**
+ * Whether another account has `username` (in any case) or has verified `email` (in any case): one
+ * row, `username` and `email` 0 or 1. An unverified claim on an address takes nothing from anyone.
+ */
 export const takenSql = (username: string, email: string) =>
   `SELECT EXISTS (SELECT 1 FROM users WHERE username_key = ${sqlString(usernameKey(username))}) AS username, ` +
-  `EXISTS (SELECT 1 FROM users WHERE email <> '' AND lower(email) = lower(${sqlString(email)})) AS email;`;
+  `EXISTS (SELECT 1 FROM users WHERE email <> '' AND email_verified = 1 AND lower(email) = lower(${sqlString(email)})) AS email;`;

@@ -13,6 +13,7 @@ import {
   type TestUser,
   UNAUTHENTICATED,
   unique,
+  verifyEmailOf,
 } from "./helpers";
 import {
   authenticationFailures,
@@ -37,6 +38,7 @@ const theAccount = (body: unknown, w: World) =>
     id: w.owner.id,
     username: w.owner.username,
     email: "",
+    email_verified: false,
     first_name: "",
     last_name: "",
     is_staff: false,
@@ -162,12 +164,27 @@ describe("admin users: changes", () => {
       first_name: "Ada",
       last_name: "Lovelace",
       email: "ada@example.com",
+      email_verified: 0,
     });
   });
 
-  it("refuses another account's email or username, in any case, and changes nothing", async () => {
+  it("an address staff set is unverified: only its owner can prove it theirs", async () => {
+    const [admin, target] = await Promise.all([staffUser(), registerUser()]);
+    await verifyEmailOf(target.id, `${unique("owned")}@example.com`);
+    const res = await patchUser(admin, target, { email: `${unique("new")}@example.com` });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ email_verified: false });
+    // The same address in another case is no change: it stays verified.
+    const verified = `${unique("kept")}@example.com`;
+    await verifyEmailOf(target.id, verified);
+    const same = await patchUser(admin, target, { email: verified.toUpperCase() });
+    expect(await same.json()).toMatchObject({ email: verified.toUpperCase(), email_verified: true });
+  });
+
+  it("refuses another account's verified email or username, in any case, and changes nothing", async () => {
     const email = `${unique("taken")}@example.com`;
     const [admin, holder, target] = await Promise.all([staffUser(), registerUser({ email }), registerUser()]);
+    await verifyEmailOf(holder.id, email);
     const before = await rowOf("users", target.id);
     const res = await patchUser(admin, target, { email: email.toUpperCase(), first_name: "Changed" });
     expect([res.status, await res.json()]).toEqual([400, { email: ["A user with that email already exists."] }]);
@@ -177,6 +194,13 @@ describe("admin users: changes", () => {
       { username: ["A user with that username already exists."] },
     ]);
     expect(await rowOf("users", target.id)).toEqual(before);
+  });
+
+  it("lets staff give an account an address another account only claims (unverified claims block nobody)", async () => {
+    const email = `${unique("claimed")}@example.com`;
+    const [admin, , target] = await Promise.all([staffUser(), registerUser({ email }), registerUser()]);
+    const res = await patchUser(admin, target, { email });
+    expect([res.status, await res.json()]).toEqual([200, expect.objectContaining({ email, email_verified: false })]);
   });
 
   it("an empty PATCH changes nothing", async () => {

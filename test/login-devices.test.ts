@@ -1,5 +1,16 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, FORBIDDEN, post, randomIp, registerUser, staffUser, superuser, type TestUser, unique } from "./helpers";
+import {
+  call,
+  FORBIDDEN,
+  post,
+  randomIp,
+  registerUser,
+  staffUser,
+  superuser,
+  type TestUser,
+  unique,
+  verifyEmailOf,
+} from "./helpers";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -110,6 +121,7 @@ describe("login by username or by email", () => {
   it("takes the email in place of the username, in any case", async () => {
     const email = `${unique("Dana")}@Example.com`;
     const user = await registerUser({ email });
+    await verifyEmailOf(user.id, email);
     for (const typed of [email, email.toLowerCase(), email.toUpperCase()]) {
       const res = await attempt({ email: typed, password: user.password });
       expect(res.status, typed).toBe(200);
@@ -120,6 +132,7 @@ describe("login by username or by email", () => {
   it("answers an unknown email, a wrong password and an inactive account alike, each after one password check", async () => {
     const email = `${unique("erin")}@example.com`;
     const user = await registerUser({ email });
+    await verifyEmailOf(user.id, email);
     const deriveBits = vi.spyOn(crypto.subtle, "deriveBits");
     for (const body of [
       { email: `${unique("nobody")}@example.com`, password: user.password },
@@ -144,6 +157,7 @@ describe("login by username or by email", () => {
   it("shares one budget of guesses between the username and the email of an account", async () => {
     const email = `${unique("fay")}@example.com`;
     const user = await registerUser({ email });
+    await verifyEmailOf(user.id, email);
     for (let i = 0; i < 10; i++) {
       const body = i % 2 ? { email, password: "wrong" } : { username: user.username, password: "wrong" };
       expect((await attempt(body)).status).toBe(401);

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { PURGE_BATCH } from "../src/services/purge";
-import { post, registerUser, rowOf } from "./helpers";
+import { post, registerUser, rowOf, settled } from "./helpers";
 import { freezeClock } from "./helpers/clock";
 import { recordingD1 } from "./helpers/d1-recorder";
 
@@ -20,7 +20,12 @@ async function runPurge(daysLater = 0, bindings: Partial<Env> = {}) {
   const controller = createScheduledController({ cron: "17 3 * * *" });
   await worker.scheduled(controller, { ...env, ...bindings });
   clock.restore();
-  return JSON.parse(log.mock.calls.at(-1)![0] as string) as { event: string; sessions: number; tasks: number };
+  return JSON.parse(log.mock.calls.at(-1)![0] as string) as {
+    event: string;
+    sessions: number;
+    tasks: number;
+    tokens: number;
+  };
 }
 
 const sessionIds = async (userId: number) =>
@@ -49,6 +54,29 @@ describe("the scheduled purge", () => {
     expect(report.sessions).toBeGreaterThanOrEqual(1);
     expect(await sessionIds(loggedOut.id)).toEqual([]);
     expect(await sessionIds(user.id)).toEqual([live]);
+  });
+
+  it("deletes mailed tokens used or expired more than a day ago, and keeps usable ones", async () => {
+    const tokens = (userId: number) =>
+      env.DB.prepare(
+        "SELECT purpose, used_at IS NOT NULL AS used FROM account_tokens WHERE user_id = ? ORDER BY created_at",
+      )
+        .bind(userId)
+        .all<{ purpose: string; used: number }>()
+        .then((r) => r.results);
+    const user = await registerUser();
+    const email = `${user.username}@example.com`;
+    await env.DB.prepare("UPDATE users SET email = ?, email_verified = 1 WHERE id = ?").bind(email, user.id).run();
+    expect((await settled("POST", "/api/password/reset/", { email })).status).toBe(200);
+    const fresh = await tokens(user.id);
+    expect(fresh).toEqual([{ purpose: "password_reset", used: 0 }]);
+
+    const report = await runPurge(0);
+    expect(report.tokens).toBe(0);
+    expect(await tokens(user.id)).toEqual(fresh);
+    // The reset link expires after an hour; a day after that it goes.
+    await runPurge(1.1);
+    expect(await tokens(user.id)).toEqual([]);
   });
 
   it("deletes sessions expired more than a day ago (30 days after login)", async () => {

@@ -11,6 +11,7 @@ describe("GET /api/users/me/", () => {
       id: user.id,
       username: user.username,
       email: "me@example.com",
+      email_verified: false,
       first_name: "Ada",
       last_name: "",
       is_staff: false,

@@ -42,7 +42,8 @@ export default defineConfig(async () => ({
     root: path(".."),
     include: ["test/**/*.test.ts"],
     setupFiles: [path("./setup.ts")],
-    // The Worker's access log, a line per request: asserted on in test/observability.test.ts, noise elsewhere.
-    onConsoleLog: (log) => !log.startsWith('{"event":"request",'),
+    // The Worker's access log (a line per request) and the local outbox's line per mail: asserted on where they
+    // matter (test/observability.test.ts, the mail tests read the outbox itself), noise elsewhere.
+    onConsoleLog: (log) => !/^\{"event":"(request|mail_outbox)",/.test(log),
   },
 }));

@@ -43,6 +43,12 @@ export const users = sqliteTable(
     /** The username as uniqueness and login compare it (usernameKey): one account per name, whatever its case or width. */
     usernameKey: text("username_key").notNull().unique(),
     email: text("email", { length: 254 }).notNull().default(""),
+    /**
+     * Whether the account has proven that `email` is its own (a link mailed there was followed). Only a
+     * verified address logs in, receives a password reset, and is the account's for good: an unverified
+     * one is a claim that blocks nobody (services/accounts.ts).
+     */
+    emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
     password: text("password", { length: 128 }).notNull(),
     firstName: text("first_name", { length: 150 }).notNull().default(""),
     lastName: text("last_name", { length: 150 }).notNull().default(""),
@@ -54,11 +60,16 @@ export const users = sqliteTable(
       .$defaultFn(() => new Date()),
     lastLogin: timestampMs("last_login"),
   },
-  // One account per email, whatever its case (a blank email is no email). SQLite's lower() folds ASCII.
-  (t) => [uniqueIndex("users_email_ci").on(sql`lower(${t.email})`).where(sql`${t.email} <> ''`)],
+  // One account per verified email, whatever its case (a blank email is no email). SQLite's lower()
+  // folds ASCII. Unverified claims are not unique: a squatter's claim must not block the owner.
+  (t) => [
+    uniqueIndex("users_verified_email")
+      .on(sql`lower(${t.email})`)
+      .where(sql`${t.email} <> '' and ${t.emailVerified} = 1`),
+  ],
 );
 
-/** The rows whose email is `email`, compared as the unique index compares them. */
+/** The rows whose email is `email`, compared as the unique index compares them (verified or not). */
 export const emailIs = (email: string): SQL => sql`lower(${users.email}) = lower(${email}) and ${users.email} <> ''`;
 
 /**
@@ -132,8 +143,50 @@ export const profiles = sqliteTable("profiles", {
   ...timestamps,
 });
 
+/**
+ * Single-use secrets mailed to an address: an email verification key, a password reset token, one
+ * side of an email change. Only their SHA-256 is stored: a copy of the table grants nothing. Using one
+ * is a conditional UPDATE of `usedAt`, so it works once even under concurrent requests.
+ */
+export const accountTokens = sqliteTable(
+  "account_tokens",
+  {
+    /** SHA-256 of the secret, hex. */
+    hash: text("hash").primaryKey(),
+    purpose: text("purpose", {
+      enum: ["verify_email", "password_reset", "email_change_new", "email_change_old"],
+    }).notNull(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The address the secret was mailed to (and, for a verification or a reset, the one it is about). */
+    email: text("email").notNull(),
+    /** An email change: the address the account changes to, and the change both its tokens belong to. */
+    newEmail: text("new_email"),
+    changeId: text("change_id"),
+    createdAt: timestampMs("created_at").notNull(),
+    expiresAt: timestampMs("expires_at").notNull(),
+    usedAt: timestampMs("used_at"),
+  },
+  (t) => [index("account_tokens_user_idx").on(t.userId), index("account_tokens_change_idx").on(t.changeId)],
+);
+
+/**
+ * The local mail transport's outbox (MAIL_TRANSPORT = "local", never in production): every message
+ * `wrangler dev` and the tests "send", for `npm run outbox` and the tests to read.
+ */
+export const outbox = sqliteTable("outbox", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  to: text("to").notNull(),
+  subject: text("subject").notNull(),
+  text: text("text").notNull(),
+  html: text("html"),
+  sentAt: timestampMs("sent_at").notNull(),
+});
+
 export type User = typeof users.$inferSelect;
 export type Book = typeof books.$inferSelect;
 export type Task = typeof tasks.$inferSelect;
 export type Profile = typeof profiles.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
+export type AccountToken = typeof accountTokens.$inferSelect;

@@ -93,6 +93,28 @@ const optionalClaim = (name: string) =>
     .min(1, `${name} must not be empty (leave it unset instead)`)
     .optional();
 
+/** Where mail goes: the local outbox (development, tests), Cloudflare's send_email binding, or Resend's API. */
+export const MAIL_TRANSPORTS = ["local", "cloudflare", "resend"] as const;
+export type MailTransport = (typeof MAIL_TRANSPORTS)[number];
+
+const httpUrl = (name: string) =>
+  z
+    .string({ error: `${name} must be a URL, e.g. https://app.example.com` })
+    .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), {
+      error: `${name} must be an absolute http(s) URL, e.g. https://app.example.com`,
+    });
+
+/**
+ * A link template of the SPA's: an absolute URL with `{placeholders}` the mail fills in (URL-encoded).
+ * Unset, it is FRONTEND_URL with the path and query parameters dj-rest-auth's SPAs expect.
+ */
+const linkTemplate = (name: string, placeholders: readonly string[]) =>
+  httpUrl(name)
+    .refine((text) => placeholders.every((p) => text.includes(`{${p}}`)), {
+      error: `${name} must contain ${placeholders.map((p) => `{${p}}`).join(" and ")}, where the mail puts them`,
+    })
+    .optional();
+
 const configSchema = z.object({
   JWT_ALGORITHM: z
     .enum(SIGNING_ALGORITHMS, { error: `JWT_ALGORITHM must be one of ${SIGNING_ALGORITHMS.join(", ")}` })
@@ -116,7 +138,36 @@ const configSchema = z.object({
   DEFAULT_THROTTLE_CLASSES: throttleClasses,
   DEFAULT_THROTTLE_RATES: throttleRates,
   NUM_PROXIES: numProxies,
+  MAIL_TRANSPORT: z.enum(MAIL_TRANSPORTS, {
+    error: `MAIL_TRANSPORT must be one of ${MAIL_TRANSPORTS.join(", ")} (docs/accounts-and-email.md)`,
+  }),
+  MAIL_FROM: z.email({ error: "MAIL_FROM must be the sender's address, e.g. no-reply@example.com" }),
+  MAIL_FROM_NAME: z.string().min(1, "MAIL_FROM_NAME must not be empty (leave it unset instead)").optional(),
+  FRONTEND_URL: httpUrl("FRONTEND_URL"),
+  PASSWORD_RESET_URL: linkTemplate("PASSWORD_RESET_URL", ["uid", "token"]),
+  VERIFY_EMAIL_URL: linkTemplate("VERIFY_EMAIL_URL", ["key"]),
+  EMAIL_CHANGE_URL: linkTemplate("EMAIL_CHANGE_URL", ["key"]),
+  RESEND_API_KEY: z.string().min(1).optional(),
 });
+
+/** The SPA's links that mails carry, each filled in with its values (URL-encoded). */
+export type MailLinks = {
+  passwordReset: (values: { uid: string; token: string }) => string;
+  verifyEmail: (values: { key: string }) => string;
+  emailChange: (values: { key: string }) => string;
+};
+
+const fill = (template: string) => (values: Record<string, string>) =>
+  template.replace(/\{(\w+)\}/g, (all, name: string) => (name in values ? encodeURIComponent(values[name]!) : all));
+
+function mailLinks(vars: z.output<typeof configSchema>): MailLinks {
+  const frontend = vars.FRONTEND_URL.replace(/\/+$/, "");
+  return {
+    passwordReset: fill(vars.PASSWORD_RESET_URL ?? `${frontend}/password-reset?uid={uid}&token={token}`),
+    verifyEmail: fill(vars.VERIFY_EMAIL_URL ?? `${frontend}/verify-email?key={key}`),
+    emailChange: fill(vars.EMAIL_CHANGE_URL ?? `${frontend}/email-change?key={key}`),
+  };
+}
 
 export type Config = {
   /** JWT_ALGORITHM: what the current key signs with. */
@@ -139,6 +190,13 @@ export type Config = {
   throttleRates: Readonly<Record<ThrottleScope, Rate | null>>;
   /** DRF's NUM_PROXIES; null (unset) keys clients by CF-Connecting-IP alone. */
   numProxies: number | null;
+  mail: {
+    transport: MailTransport;
+    from: { email: string; name?: string };
+    links: MailLinks;
+    /** Resend's API key (a secret), for MAIL_TRANSPORT = "resend". */
+    resendApiKey: string | null;
+  };
 };
 
 export class ConfigurationError extends Error {
@@ -196,6 +254,18 @@ export const loadConfig = perObject((env: Env): Config => {
     throttleClasses: vars.DEFAULT_THROTTLE_CLASSES,
     throttleRates: vars.DEFAULT_THROTTLE_RATES,
     numProxies: vars.NUM_PROXIES ?? null,
+    mail: {
+      transport: vars.MAIL_TRANSPORT,
+      from: { email: vars.MAIL_FROM, ...(vars.MAIL_FROM_NAME && { name: vars.MAIL_FROM_NAME }) },
+      links: mailLinks(vars),
+      resendApiKey: vars.RESEND_API_KEY ?? null,
+    },
   };
+  if (config.mail.transport === "resend" && config.mail.resendApiKey === null) {
+    throw new ConfigurationError(
+      "Invalid configuration: MAIL_TRANSPORT is resend but RESEND_API_KEY is not set: " +
+        "`npx wrangler secret put RESEND_API_KEY --env production` (docs/accounts-and-email.md)",
+    );
+  }
   return config;
 });

@@ -1,13 +1,32 @@
 /** Every throttle scope the API knows; a rate must be configured for each (null switches one off). */
-export const THROTTLE_SCOPES = ["anon", "user", "burst", "sustained", "uploads", "login", "book_create"] as const;
+export const THROTTLE_SCOPES = [
+  "anon",
+  "user",
+  "burst",
+  "sustained",
+  "uploads",
+  "login",
+  "book_create",
+  "password_reset",
+  "email_verify",
+  "email_change",
+  "mail_cooldown",
+] as const;
 export type ThrottleScope = (typeof THROTTLE_SCOPES)[number];
 
 export const isThrottleScope = (name: string): name is ThrottleScope =>
   (THROTTLE_SCOPES as readonly string[]).includes(name);
 
-/** The throttles a route (or DEFAULT_THROTTLE_CLASSES) can name; `login` guards the token view itself. */
-export type RouteThrottle = Exclude<ThrottleScope, "login">;
-export const isRouteThrottle = (name: string): name is RouteThrottle => name !== "login" && isThrottleScope(name);
+/**
+ * Scopes that no route names: `login` counts failed guesses per account (services/login-throttle.ts),
+ * `mail_cooldown` the mails one address is sent (services/mail-jobs.ts), both apart from any client.
+ */
+const NOT_ROUTE_THROTTLES: readonly ThrottleScope[] = ["login", "mail_cooldown"];
+
+/** The throttles a route (or DEFAULT_THROTTLE_CLASSES) can name. */
+export type RouteThrottle = Exclude<ThrottleScope, "login" | "mail_cooldown">;
+export const isRouteThrottle = (name: string): name is RouteThrottle =>
+  isThrottleScope(name) && !NOT_ROUTE_THROTTLES.includes(name);
 
 /** A sliding-log window: at most `limit` admitted requests within any `durationMs`. */
 export type Rate = { limit: number; durationMs: number };

@@ -22,6 +22,10 @@ const THROTTLE_KEYS: Record<RouteThrottle, (c: Context<AppEnv>) => string | null
   sustained: userKey,
   uploads: userOrIpKey, // ScopedRateThrottle
   book_create: userOrIpKey, // the tutorial's BookCreateThrottle, a UserRateThrottle subclass
+  // Account recovery's ScopedRateThrottles, per client (their routes also count per address).
+  password_reset: userOrIpKey,
+  email_verify: userOrIpKey,
+  email_change: userOrIpKey,
 };
 
 /**
@@ -91,6 +95,25 @@ export function enforce(c: Context<AppEnv>, verdicts: Map<string, Verdict[]>): v
   const all = [...verdicts.values()].flat();
   for (const [name, value] of Object.entries(rateLimitHeaders(all))) c.header(name, value, { append: true });
   const refused = all.filter((v) => !v.allowed);
+  if (refused.length > 0) throw throttled(longestWait(refused));
+}
+
+/**
+ * A throttle counted per address (the body's, any case) as well as per client: account recovery's
+ * requests, so that no address is mailed without bound from many clients. It counts every address the
+ * same way, whether or not an account has it: its 429 tells nothing about accounts. An unreachable
+ * limiter admits, as the route throttles do.
+ */
+export async function throttleAddress(c: Context<AppEnv>, scope: RouteThrottle, address: string): Promise<void> {
+  const rate = c.var.config.throttleRates[scope];
+  if (rate === null) return;
+  let verdicts: Verdict[] = [];
+  try {
+    verdicts = await askLimiter(c.env, `address:${address.toLowerCase()}`, [{ scope, ...rate }], Date.now());
+  } catch (e) {
+    console.error(`rate limiter unreachable, ${scope} let through without its per-address count`, e);
+  }
+  const refused = verdicts.filter((v) => !v.allowed);
   if (refused.length > 0) throw throttled(longestWait(refused));
 }
 

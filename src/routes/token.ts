@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
-import { emailIs, users } from "../db/schema";
+import { users } from "../db/schema";
 import type { AppEnv } from "../env";
 import { clearRefreshCookie, deliverRefresh, deviceCookie, refreshTokenOf, setDeviceCookie } from "../lib/cookies";
 import { authenticationFailed, nonFieldError, tokenNotValid } from "../lib/errors";
@@ -9,6 +9,7 @@ import { permit } from "../middleware/permit";
 import { validateJson } from "../middleware/validate";
 import { describe, ok } from "../openapi/describe";
 import { emptyResponse, obtainBody, refreshBody, tokenPairResponse, verifyBody } from "../schemas/token";
+import { verifiedHolder } from "../services/accounts";
 import { DEVICE_LIFETIME, issueDeviceToken, knownDevice } from "../services/devices";
 import { LoginThrottle } from "../services/login-throttle";
 import { burnOneDerivation, verifyPassword } from "../services/passwords";
@@ -63,12 +64,12 @@ async function byUsername(c: Context<AppEnv>, key: string) {
 }
 
 /**
- * A login by email: the account is found first, so that its username and its email share one budget
- * of guesses; an unknown email is throttled by itself, the same way, so the answer and its timing
- * tell nothing.
+ * A login by email, which only a verified address allows (anyone may claim an address): the account
+ * is found first, so that its username and its email share one budget of guesses; an unknown or
+ * unverified email is throttled by itself, the same way, so the answer and its timing tell nothing.
  */
 async function byEmail(c: Context<AppEnv>, email: string) {
-  const user = await c.var.db.select().from(users).where(emailIs(email)).get();
+  const user = await c.var.db.select().from(users).where(verifiedHolder(email)).get();
   const key = user?.usernameKey ?? `email:${email.toLowerCase()}`;
   const throttle = new LoginThrottle(c.env, c.var.config, key, user ? await deviceOf(c, key) : null);
   await throttle.check();

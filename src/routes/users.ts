@@ -9,7 +9,7 @@ import { permit } from "../middleware/permit";
 import { validateJson } from "../middleware/validate";
 import { describe, listOf, noContent, ok } from "../openapi/describe";
 import { adminUserPatch, serializeUser, userResponse } from "../schemas/users";
-import { uniqueAccount } from "../services/accounts";
+import { otherVerifiedHolder, TAKEN, uniqueAccount } from "../services/accounts";
 import { clearLoginFailures } from "../services/login-throttle";
 import { revokeAllSessions } from "../services/refresh-tokens";
 import { usernameKey } from "../services/usernames";
@@ -112,16 +112,23 @@ export const userRoutes = new Hono<AppEnv>()
     async (c) => {
       const account = c.var.found;
       const input = c.req.valid("json");
+      // A staff edit of the address leaves it unverified: only its owner can prove it is theirs.
+      const newEmail = input.email !== undefined && input.email.toLowerCase() !== account.email.toLowerCase();
       const changes = {
         username: input.username,
         usernameKey: input.username === undefined ? undefined : usernameKey(input.username),
         email: input.email,
+        emailVerified: newEmail ? false : undefined,
         firstName: input.first_name,
         lastName: input.last_name,
         isActive: input.is_active,
         isStaff: input.is_staff,
       };
       checkSuperuserBoundary(await c.var.user, account, changes);
+      // An address another account has verified is that account's: staff see the refusal (they may know).
+      if (newEmail && (await otherVerifiedHolder(c.var.db, input.email!, account.id))) {
+        throw validationError({ email: [TAKEN.email] });
+      }
       // An empty PATCH is valid and changes nothing (users has no updated_at to touch; Drizzle refuses an empty SET).
       if (Object.values(changes).every((v) => v === undefined)) return c.json(serializeUser(account));
 

@@ -19,7 +19,8 @@ const websiteUrl = z.url({ protocol: /^(https?|ftps?)$/, hostname: URL_HOST });
 
 /**
  * The writable fields of a profile; all optional (blank=True), so PUT and PATCH take the same body.
- * `email` is the account's, changed through its profile (unique, as at registration). id, username,
+ * `email` is the account's, shown here and accepted back unchanged; it changes only through the
+ * confirmed email change (routes/email.ts). id, username,
  * avatar and the timestamps in a body are dropped here: the owner comes from the token, the avatar
  * only from the upload endpoint.
  */

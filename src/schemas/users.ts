@@ -21,8 +21,13 @@ export const password = z.string().min(1).max(MAX_PASSWORD_LENGTH);
 
 // Django's EmailField: optional (blank allowed), well-formed when given. "Well-formed" is the HTML
 // living standard's definition (what a browser's <input type=email> accepts), so `a@b.c` passes.
-const validEmail = z.union([z.literal(""), z.email({ pattern: z.regexes.html5Email })]);
-export const email = z.string().trim().pipe(validEmail);
+const wellFormed = z.email({ pattern: z.regexes.html5Email });
+export const email = z
+  .string()
+  .trim()
+  .pipe(z.union([z.literal(""), wellFormed]));
+/** An EmailField that must be given (required, not blank). */
+export const requiredEmail = z.string().trim().min(1).pipe(wellFormed);
 const name = (column: typeof columns.firstName) => column.unwrap().trim();
 
 /** POST /api/register/. Anything else in the body (is_staff, is_superuser, id, ...) is ignored. */
@@ -41,6 +46,10 @@ export const userResponse = z
     id: responseId,
     username: z.string(),
     email: z.string(),
+    email_verified: z.boolean().meta({
+      description:
+        "Whether the account has confirmed `email` (a link mailed there). Only a verified address logs in and resets a password.",
+    }),
     first_name: z.string(),
     last_name: z.string(),
     is_staff: z.boolean(),
@@ -55,6 +64,7 @@ export const serializeUser = (user: User): z.output<typeof userResponse> => ({
   id: user.id,
   username: user.username,
   email: user.email,
+  email_verified: user.emailVerified,
   first_name: user.firstName,
   last_name: user.lastName,
   is_staff: user.isStaff,
@@ -81,12 +91,13 @@ export const adminUserPatch = z
 
 /** The `user` object of the registration response. */
 export const newUserResponse = userResponse
-  .pick({ username: true, email: true, first_name: true, last_name: true })
+  .pick({ username: true, email: true, email_verified: true, first_name: true, last_name: true })
   .meta({ id: "NewUser" });
 
 export const serializeNewUser = (user: User): z.output<typeof newUserResponse> => ({
   username: user.username,
   email: user.email,
+  email_verified: user.emailVerified,
   first_name: user.firstName,
   last_name: user.lastName,
 });

@@ -1,42 +1,61 @@
-import { eq, or, type SQL } from "drizzle-orm";
-import { emailIs, type User, users } from "../db/schema";
+import { and, eq, exists, ne, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import type { Database } from "../db/client";
+import { emailIs, users } from "../db/schema";
 import { unlessTaken } from "../lib/db-errors";
 import { validationError } from "../lib/errors";
 
-// An account's unique fields: which are taken, found before a write, and the UNIQUE indexes' refusal
-// of a write that lost a race, both in Django's words.
+// An account's unique fields. A username is one account's from registration on. An email is only a
+// claim until the account verifies it: claims never block anyone (a squatter's claim must not stop
+// the owner), and the account that verifies an address releases every other account's claim on it.
 
-// Django's unique-field messages, and the columns that decide them (the UNIQUE indexes on username_key
-// and on lower(email)).
-const TAKEN = {
+/** Django's unique-field messages. */
+export const TAKEN = {
   username: "A user with that username already exists.",
   email: "A user with that email already exists.",
 };
 
-/** Which of an account's unique fields another account already holds, as DRF's field errors. */
-export function takenFields(
-  others: readonly Pick<User, "usernameKey" | "email">[],
-  wanted: { usernameKey?: string; email?: string },
-): Record<string, string[]> {
-  const errors: Record<string, string[]> = {};
-  if (others.some((o) => o.usernameKey === wanted.usernameKey)) errors.username = [TAKEN.username];
-  const email = wanted.email?.toLowerCase();
-  if (email && others.some((o) => o.email.toLowerCase() === email)) errors.email = [TAKEN.email];
-  return errors;
-}
+/** The account that has verified `email`, as the unique index compares addresses (any case). */
+export const verifiedHolder = (email: string): SQL => and(emailIs(email), eq(users.emailVerified, true))!;
 
-/** The accounts that hold `wanted`'s username or email: one query to find both. */
-export function holdersOf(wanted: { usernameKey?: string; email?: string }): SQL | undefined {
-  const conditions = [
-    wanted.usernameKey === undefined ? undefined : eq(users.usernameKey, wanted.usernameKey),
-    wanted.email ? emailIs(wanted.email) : undefined,
-  ].filter((c) => c !== undefined);
-  return conditions.length === 0 ? undefined : or(...conditions);
-}
+/** The account holding `email` verified, other than `userId`'s own, if any. */
+export const otherVerifiedHolder = (db: Database, email: string, userId: number) =>
+  db
+    .select({ id: users.id, username: users.username })
+    .from(users)
+    .where(and(verifiedHolder(email), ne(users.id, userId)))
+    .get();
 
-/** A write that lost a race to another account's username or email: the UNIQUE index's refusal as DRF's 400. */
+/** A write that lost a race to another account's username or verified email: the UNIQUE index's refusal as DRF's 400. */
 export const uniqueAccount = <T>(write: Promise<T>) =>
   unlessTaken(write, {
     "users.username": () => validationError({ username: [TAKEN.username] }),
-    users_email_ci: () => validationError({ email: [TAKEN.email] }),
+    users_verified_email: () => validationError({ email: [TAKEN.email] }),
   });
+
+/** The account a verification gives an address to, as seen from a statement on the other accounts. */
+const holder = alias(users, "holder");
+
+/**
+ * Every other account's unverified claim on `email` is released (its email blanked), once `userId`
+ * holds it verified: unexecuted, for the batch that verifies it (it does nothing if that did not).
+ */
+export const releaseClaims = (db: Database, email: string, userId: number) =>
+  db
+    .update(users)
+    .set({ email: "" })
+    .where(
+      and(
+        emailIs(email),
+        eq(users.emailVerified, false),
+        ne(users.id, userId),
+        exists(
+          db
+            .select({ id: holder.id })
+            .from(holder)
+            .where(
+              and(eq(holder.id, userId), eq(holder.emailVerified, true), sql`lower(${holder.email}) = lower(${email})`),
+            ),
+        ),
+      ),
+    );

@@ -1,6 +1,6 @@
 import { and, inArray, isNotNull, lt, or } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { sessions, tasks } from "../db/schema";
+import { accountTokens, sessions, tasks } from "../db/schema";
 import type { Config } from "../lib/config";
 
 /** Rows deleted per statement, and statements per run: a run stays far below D1's per-invocation limits. */
@@ -10,17 +10,19 @@ const MAX_BATCHES = 40;
 const DAY_MS = 86_400_000;
 
 /** What one run deleted. */
-export type Purged = { sessions: number; tasks: number };
+export type Purged = { sessions: number; tasks: number; tokens: number };
 
 /**
  * simplejwt's flushexpiredtokens and more, for the Cron Trigger: sessions that ended (logged out,
  * revoked, replaced by a password change) or expired more than a day ago — no token of theirs can
- * be used any more, and a day of history is kept for inspection — and tasks in the trash for longer
- * than TRASH_RETENTION_DAYS. In bounded batches, so a large backlog is worked off over several runs.
+ * be used any more, and a day of history is kept for inspection —, mailed tokens (verification,
+ * reset, email change) used or expired more than a day ago, and tasks in the trash for longer than
+ * TRASH_RETENTION_DAYS. In bounded batches, so a large backlog is worked off over several runs.
  */
 export async function purge(db: Database, config: Config, now = Date.now()): Promise<Purged> {
-  const sessionsBefore = new Date(now - DAY_MS);
-  const ended = or(lt(sessions.revokedAt, sessionsBefore), lt(sessions.expiresAt, sessionsBefore));
+  const aDayAgo = new Date(now - DAY_MS);
+  const ended = or(lt(sessions.revokedAt, aDayAgo), lt(sessions.expiresAt, aDayAgo));
+  const spent = or(lt(accountTokens.usedAt, aDayAgo), lt(accountTokens.expiresAt, aDayAgo));
   const trashedBefore = new Date(now - config.trashRetentionDays * DAY_MS);
   const stale = and(isNotNull(tasks.deletedAt), lt(tasks.deletedAt, trashedBefore));
   return {
@@ -28,6 +30,16 @@ export async function purge(db: Database, config: Config, now = Date.now()): Pro
       db
         .delete(sessions)
         .where(inArray(sessions.id, db.select({ id: sessions.id }).from(sessions).where(ended).limit(PURGE_BATCH))),
+    ),
+    tokens: await inBatches(() =>
+      db
+        .delete(accountTokens)
+        .where(
+          inArray(
+            accountTokens.hash,
+            db.select({ hash: accountTokens.hash }).from(accountTokens).where(spent).limit(PURGE_BATCH),
+          ),
+        ),
     ),
     tasks: await inBatches(() =>
       db

@@ -4,6 +4,7 @@ export { AVATAR_UPLOAD, uploadAvatar } from "./avatars";
 export { type BookJson, createBook, postBook, validBook } from "./books";
 export { preflight, SPA } from "./cors";
 export { type CallOptions, call, FORBIDDEN, get, post, type ReplacedBindings, UNAUTHENTICATED } from "./http";
+export { lastMail, linkIn, mailTo, type OutboxMessage, settled } from "./mail";
 export { countRows, rowOf } from "./rows";
 export { claimsOf, refusedAccessBody } from "./tokens";
 export { randomIp, unique } from "./unique";
@@ -19,4 +20,5 @@ export {
   staffUser,
   superuser,
   type TestUser,
+  verifyEmailOf,
 } from "./users";

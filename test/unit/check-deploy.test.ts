@@ -21,6 +21,9 @@ const production = (vars: Record<string, unknown> = {}, more: Partial<WorkerConf
     DEFAULT_THROTTLE_RATES: RATES,
     CORS_ALLOWED_ORIGINS: "https://app.mysite.dev,https://admin.mysite.dev",
     JWT_ALGORITHM: "HS256",
+    MAIL_TRANSPORT: "cloudflare",
+    MAIL_FROM: "no-reply@mysite.dev",
+    FRONTEND_URL: "https://app.mysite.dev",
     ...vars,
   },
   d1_databases: [
@@ -29,6 +32,7 @@ const production = (vars: Record<string, unknown> = {}, more: Partial<WorkerConf
   kv_namespaces: [{ binding: "BLACKLIST", id: "0f5a8c2e4b6d4e1f9a3c7b5d2e8f1a4c" }],
   r2_buckets: [{ binding: "AVATARS", bucket_name: "edge-drf-api-avatars-production" }],
   durable_objects: { bindings: [{ name: "RATE_LIMITER" }] },
+  send_email: [{ name: "EMAIL" }],
   secrets: { required: ["JWT_SIGNING_KEYS"] },
   observability: { enabled: true },
   ...more,
@@ -36,7 +40,12 @@ const production = (vars: Record<string, unknown> = {}, more: Partial<WorkerConf
 
 /** The top level of wrangler.toml: local development's bindings. */
 const local: WorkerConfig = {
-  ...production({ ENVIRONMENT: "development", CORS_ALLOWED_ORIGINS: "http://localhost:5173" }),
+  ...production({
+    ENVIRONMENT: "development",
+    CORS_ALLOWED_ORIGINS: "http://localhost:5173",
+    MAIL_TRANSPORT: "local",
+    FRONTEND_URL: "http://localhost:5173",
+  }),
   d1_databases: [{ binding: "DB", database_name: "edge-drf-api", database_id: "00000000-0000-0000-0000-000000000000" }],
   kv_namespaces: [{ binding: "BLACKLIST", id: "00000000000000000000000000000000" }],
 };
@@ -58,6 +67,54 @@ describe("a production configuration ready to deploy", () => {
       DEFAULT_THROTTLE_CLASSES: '["anon", "user"]',
     });
     expect(errorsOf(asText)).toEqual([]);
+  });
+});
+
+describe("mail", () => {
+  it("refuses a production with no transport, or the local outbox that reaches nobody", () => {
+    const { MAIL_TRANSPORT: _, ...noTransport } = production().vars;
+    expect(errorsOf({ ...production(), vars: noTransport })).toEqual([
+      "[env.production.vars] MAIL_TRANSPORT must be one of local, cloudflare, resend (docs/accounts-and-email.md)",
+    ]);
+    expect(errorsOf(production({ MAIL_TRANSPORT: "local" }))).toEqual([
+      '[env.production.vars] MAIL_TRANSPORT is "local": mail would only be written to the outbox table and nobody ' +
+        'would get a verification or reset link. Set "cloudflare" (Email Sending\'s send_email binding) or "resend"',
+    ]);
+  });
+
+  it("refuses a transport without what it needs: the send_email binding, or Resend's key as a required secret", () => {
+    expect(errorsOf(production({}, { send_email: [] }))).toEqual([
+      '[env.production.vars] MAIL_TRANSPORT is "cloudflare" but [[env.production.send_email]] has no binding named ' +
+        '"EMAIL": add one (docs/accounts-and-email.md), from an address of a domain onboarded to Email Service',
+    ]);
+    expect(errorsOf(production({ MAIL_TRANSPORT: "resend" }))).toEqual([
+      '[env.production.secrets] required does not list RESEND_API_KEY, which MAIL_TRANSPORT "resend" needs: add it, and ' +
+        "`npx wrangler secret put RESEND_API_KEY --env production`",
+    ]);
+    const resend = production(
+      { MAIL_TRANSPORT: "resend" },
+      { secrets: { required: ["JWT_SIGNING_KEYS", "RESEND_API_KEY"] } },
+    );
+    expect(check(resend)).toEqual({ errors: [], warnings: [] });
+  });
+
+  it("refuses links to the reader's own machine, and warns of the examples and of plain http", () => {
+    expect(errorsOf(production({ FRONTEND_URL: "http://localhost:5173" }))).toEqual([
+      '[env.production.vars] FRONTEND_URL is "http://localhost:5173": every mailed link would point at the ' +
+        "reader's own machine. Set the address of your SPA",
+    ]);
+    expect(check(production({ FRONTEND_URL: "https://app.example.com", MAIL_FROM: "a@example.com" })).warnings).toEqual(
+      [
+        '[env.production.vars] FRONTEND_URL is still the example "https://app.example.com": set your SPA\'s address',
+        '[env.production.vars] MAIL_FROM is still the example "a@example.com": set an address of your own domain',
+      ],
+    );
+    expect(check(production({ FRONTEND_URL: "http://app.mysite.dev" })).warnings).toEqual([
+      "[env.production.vars] FRONTEND_URL is plain http: the reset links would travel unencrypted; use https",
+    ]);
+    expect(errorsOf(production({ FRONTEND_URL: "not a url" }))).toEqual([
+      "[env.production.vars] FRONTEND_URL must be an absolute http(s) URL, e.g. https://app.example.com",
+    ]);
   });
 });
 

@@ -42,6 +42,10 @@ describe("throttle configuration", () => {
       uploads: { limit: 20, durationMs: 86_400_000 },
       login: { limit: 10, durationMs: 3_600_000 },
       book_create: { limit: 5, durationMs: 86_400_000 },
+      password_reset: { limit: 5, durationMs: 3_600_000 },
+      email_verify: { limit: 10, durationMs: 3_600_000 },
+      email_change: { limit: 5, durationMs: 3_600_000 },
+      mail_cooldown: { limit: 1, durationMs: 60_000 },
     });
     expect(config.numProxies).toBeNull();
   });
