@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { Env as HonoEnv, Schema } from "hono/types";
 import type { AppEnv } from "./env";
 import { renderError } from "./lib/errors";
+import { browsableApi } from "./middleware/browsable-api";
 import { configuration } from "./middleware/config";
 import { cors } from "./middleware/cors";
 import { d1Session } from "./middleware/d1-session";
@@ -19,18 +20,27 @@ import { rootRoutes } from "./routes/root";
 import { schemaRoutes } from "./routes/schema";
 import { sessionRoutes } from "./routes/sessions";
 import { taskRoutes } from "./routes/tasks";
-import { tokenRoutes } from "./routes/token";
+import { LOGOUT_PATH, TOKEN_PATH, tokenRoutes } from "./routes/token";
 import { userRoutes } from "./routes/users";
 import { AVATAR_URL_PATH } from "./schemas/profiles";
+
+/** DRF's API root (DefaultRouter's APIRootView), where the browsable API's header links to. */
+const API_ROOT = "/api/";
 
 export function createApp() {
   const app = new Hono<AppEnv>();
   const views = new Views();
   app.onError(renderError);
   app.notFound(views.unrouted);
-  // A preflight (cors) is answered before anything that can refuse a request; every route declares
-  // its own authentication, permissions and throttles (permit).
-  app.use(requestLog, securityHeaders, cors(views.allow), configuration, d1Session, views.allowHeader);
+  // The browsable API first: it renders, for a browser, the response everything else has made — the
+  // request id, security and CORS headers included — and changes nothing else. A preflight (cors) is
+  // answered before anything that can refuse a request; every route declares its own authentication,
+  // permissions and throttles (permit).
+  const browsable = browsableApi({
+    viewOf: views.routesOf,
+    paths: { login: TOKEN_PATH, logout: LOGOUT_PATH, root: API_ROOT },
+  });
+  app.use(browsable, requestLog, securityHeaders, cors(views.allow), configuration, d1Session, views.allowHeader);
 
   // Mount points end in "/" so that a router's "/" is the slash-terminated list URL DRF routes.
   const listPaths: Record<string, string> = {};
@@ -39,8 +49,8 @@ export function createApp() {
     listPaths[name] = `/api/${name}/`;
     app.route(listPaths[name], routes);
   };
-  app.route("/api/", rootRoutes(listPaths));
-  app.route("/api/token/", tokenRoutes);
+  app.route(API_ROOT, rootRoutes(listPaths));
+  app.route(TOKEN_PATH, tokenRoutes);
   app.route("/api/", registrationRoutes);
   app.route("/api/", passwordRoutes);
   app.route("/api/", emailRoutes);

@@ -122,7 +122,7 @@ describe("CORS preflight", () => {
     const res = await call("OPTIONS", "/api/register/", undefined, { headers: { Origin: SPA } });
     expect(res.status).toBe(200);
     expect(res.headers.get("Allow")).toBe("POST, OPTIONS");
-    expect(await res.json()).toEqual({ renders: ["application/json"], parses: ["application/json"] });
+    expect(await res.json()).toEqual({ renders: ["application/json", "text/html"], parses: ["application/json"] });
     expect(res.headers.get("Access-Control-Allow-Origin")).toBe(SPA);
     expect(varyOf(res)).toContain("Origin");
   });

@@ -13,8 +13,11 @@ import { initial } from "./permit";
 // DRF's order for the Allow header (Django's http_method_names).
 const METHOD_ORDER = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
-/** DRF's answer to OPTIONS (SimpleMetadata, for views without a serializer form). */
-const METADATA = { renders: ["application/json"], parses: ["application/json"] };
+/**
+ * DRF's answer to OPTIONS (SimpleMetadata, for views without a serializer form): JSON and, as with
+ * DRF's default renderers, the browsable API's HTML (middleware/browsable-api.ts).
+ */
+const METADATA = { renders: ["application/json", "text/html"], parses: ["application/json"] };
 
 /** What a view (every route registered on one path) offers: its Allow header, and its handlers by method. */
 type View = { allow: string; routes: ReadonlyMap<string, readonly RouterRoute[]> };
@@ -65,6 +68,9 @@ export class Views {
 
   /** The Allow header of the view at `path`, if any (also what a CORS preflight may use). */
   readonly allow = (path: string) => this.#viewOf(path)?.allow;
+
+  /** The routes of the view at `path` by method, if any (what the browsable API describes). */
+  readonly routesOf = (path: string) => this.#viewOf(path)?.routes;
 
   /**
    * DRF puts Allow on every response of a view, errors included: set before the route runs, so that

@@ -76,6 +76,10 @@ async function byEmail(c: Context<AppEnv>, email: string) {
   return { user, throttle };
 }
 
+/** Where app.ts mounts the token views; the log-in box of the browsable API uses the first and the logout. */
+export const TOKEN_PATH = "/api/token/";
+export const LOGOUT_PATH = `${TOKEN_PATH}blacklist/`;
+
 /** simplejwt's token views. Like them, they ignore the Authorization header (no authentication). */
 export const tokenRoutes = new Hono<AppEnv>()
   .use(async (c, next) => {

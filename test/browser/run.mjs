@@ -3,7 +3,8 @@
 // static server on a free port that calls the API served by `npm run dev` on another free port — a
 // different origin, so every call depends on CORS (the API is started with that origin, and only that
 // one, in CORS_ALLOWED_ORIGINS). A second copy of the SPA on a third port plays a foreign page. Then
-// it renders the interactive docs with nothing but the API reachable, authorizes and tries an endpoint.
+// it renders the interactive docs with nothing but the API reachable, authorizes and tries an endpoint,
+// and walks the browsable API: log in through its box, create a book through its form, see the 201.
 // Screenshots go to test/artifacts/.
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -233,7 +234,7 @@ async function foreignPage(context, foreign, server) {
   await page.close();
 }
 
-/** A user of its own and an access token, as Swagger UI's Authorize dialog takes it. */
+/** A user of its own (and its password) and an access token, as Swagger UI's Authorize dialog takes it. */
 async function accessToken(api) {
   const username = `docs${Date.now().toString(36)}`;
   const password = "correct horse battery staple";
@@ -243,7 +244,7 @@ async function accessToken(api) {
     body: JSON.stringify({ username, password, password_confirm: password }),
   });
   if (res.status !== 201) throw new Error(`POST /api/register/ → ${res.status} ${await res.text()}`);
-  return { username, access: (await res.json()).access };
+  return { username, password, access: (await res.json()).access };
 }
 
 async function docsPage(context, api) {
@@ -255,12 +256,7 @@ async function docsPage(context, api) {
   const { username, access } = await accessToken(api);
 
   // Offline: the network is the API's origin and nothing else.
-  const refused = [];
-  const offline = (url) => url.origin !== api;
-  await context.route(offline, (route) => {
-    refused.push(route.request().url());
-    return route.abort();
-  });
+  const { refused, lift } = await offline(context, api);
   const page = await context.newPage();
   const problems = [];
   page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
@@ -318,7 +314,159 @@ async function docsPage(context, api) {
     console.log(`  screenshot: ${join(ARTIFACTS, name)}`);
   }
   await page.close();
-  await context.unroute(offline);
+  await lift();
+}
+
+/** Blocks every origin but the API's, as if offline; returns what was refused and how to lift it. */
+async function offline(context, api) {
+  const refused = [];
+  const elsewhere = (url) => url.origin !== api;
+  await context.route(elsewhere, (route) => {
+    refused.push(route.request().url());
+    return route.abort();
+  });
+  return { refused, lift: () => context.unroute(elsewhere) };
+}
+
+/**
+ * The browsable API, as a DRF user meets it: navigate to /api/books/, log in through the page's box,
+ * create a book through the raw data form and see the 201, find it in the list, follow a link, log out.
+ */
+async function browsableApi(context, api) {
+  const { username, password } = await accessToken(api);
+  const network = await offline(context, api);
+  const page = await context.newPage();
+  const traffic = recordApiTraffic(page, api);
+  const problems = [];
+  page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
+  page.on("pageerror", (e) => problems.push(String(e)));
+  const exchange = page.locator("#exchange");
+  const status = exchange.locator(".status");
+
+  const navigation = await page.goto(`${api}/api/books/`);
+  const assets = traffic.filter((e) => e.path.startsWith("/api/browsable/"));
+  check(
+    navigation.status() === 200 &&
+      navigation.headers()["content-type"].startsWith("text/html") &&
+      (await page.locator("h1").textContent()) === "Every book" &&
+      (await status.textContent()) === "HTTP 200 OK",
+    "a browser's navigation to /api/books/ gets the browsable page",
+    `${navigation.status()} ${navigation.headers()["content-type"]}`,
+  );
+  await page.waitForFunction(() => document.getElementById("auth-status")?.textContent === "Log in");
+  check(
+    assets.length === 2 && assets.every((e) => e.status === 200),
+    "its script and styles come from the Worker's static assets",
+    assets.map((e) => `${e.path} ${e.status}`).join(", "),
+  );
+
+  // Log in through the box: bearer mode, the token in sessionStorage, the page asks again with it.
+  const loginFrom = traffic.length;
+  await page.locator("#auth summary").click();
+  await page.locator('#login input[name="username"]').fill(username);
+  await page.locator('#login input[name="password"]').fill(password);
+  await page.locator("#login button").click();
+  await page.locator("#auth-status", { hasText: `Logged in: ${username}` }).waitFor({ timeout: 30_000 });
+  await page.waitForFunction(() => !document.body.classList.contains("busy"));
+  await page.waitForTimeout(100);
+  const afterLogin = await Promise.all(
+    traffic.slice(loginFrom).map(async (e) => ({ ...e, requestHeaders: await e.request.allHeaders() })),
+  );
+  const login = afterLogin.find(isPost("/api/token/"));
+  const again = afterLogin.find(isGet("/api/books/"));
+  const stored = await page.evaluate(() => Object.keys(sessionStorage).sort().join(", "));
+  check(
+    login?.status === 200 &&
+      login.requestHeaders["x-token-transport"] === undefined &&
+      again?.requestHeaders.authorization?.startsWith("Bearer ") &&
+      again.requestHeaders.cookie === undefined,
+    "log in through the box: a token pair in bearer mode, then the page asks again with Authorization: Bearer",
+    `POST /api/token/ ${login?.status}; sessionStorage: ${stored}`,
+  );
+
+  // Create a book through the raw data form; its title is markup, and must show as text.
+  const title = `Browsed <img src=x onerror="window.pwned=1"> ${Date.now()}`;
+  const book = { title, author: "A. Browser", published_date: "2024-02-29" };
+  const createFrom = traffic.length;
+  await page.locator("#raw-content").fill(JSON.stringify(book, null, 2));
+  await page.locator('#raw-data button[value="POST"]').click();
+  await status.filter({ hasText: "HTTP 201 Created" }).waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(100);
+  const created = traffic.slice(createFrom).find(isPost("/api/books/"));
+  const sent = await created?.request.allHeaders();
+  const shown = await exchange.locator(".response").textContent();
+  // The body is JSON: the title's quotes show escaped.
+  check(
+    created?.status === 201 &&
+      sent?.authorization?.startsWith("Bearer ") &&
+      sent["content-type"] === "application/json" &&
+      sent.cookie === undefined &&
+      shown.includes(JSON.stringify(title).slice(1, -1)) &&
+      (await exchange.locator("img").count()) === 0 &&
+      (await page.evaluate(() => window.pwned)) === undefined,
+    "create a book through the form: the page shows the 201 and the new book, its title as text",
+    `${(await exchange.locator(".request").textContent()).trim()} → ${await status.textContent()}`,
+  );
+  await page.screenshot({ path: join(ARTIFACTS, "browsable-api-created.png"), fullPage: true });
+
+  // The list, as the signed-in user: a new navigation renders anonymously, then again with the token.
+  await page.goto(`${api}/api/`);
+  await page.locator("#exchange a", { hasText: `${api}/api/books/` }).click();
+  await page.waitForURL(`${api}/api/books/`);
+  await exchange.filter({ hasText: JSON.stringify(title).slice(1, -1) }).waitFor({ timeout: 30_000 });
+  check(
+    (await page.locator("#auth-status").textContent()) === `Logged in: ${username}`,
+    "follow the API root's link to the list: the new book is there, still logged in",
+  );
+  await page.screenshot({ path: join(ARTIFACTS, "browsable-api.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, "the page fits a phone's width", `${overflow}px wider than 390`);
+  await page.screenshot({ path: join(ARTIFACTS, "browsable-api-phone.png") });
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // The book's own page: DELETE (confirmed) answers 204, which has no page; the script shows it.
+  const listed = await (await fetch(`${api}/api/books/`)).json();
+  const { id } = listed.find((b) => b.title === title);
+  await page.goto(`${api}/api/books/${id}/`, { waitUntil: "networkidle" });
+  const deleteFrom = traffic.length;
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.locator('.toolbar button[data-method="DELETE"]').click();
+  await status.filter({ hasText: "HTTP 204 No Content" }).waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(100);
+  const deleted = traffic.slice(deleteFrom).find((e) => e.method === "DELETE");
+  const gone = await fetch(`${api}/api/books/${id}/`);
+  check(
+    deleted?.status === 204 &&
+      (await deleted.request.allHeaders()).authorization?.startsWith("Bearer ") &&
+      gone.status === 404,
+    "DELETE from the book's page, confirmed: the page shows the 204, and the book is gone",
+    `${(await exchange.locator(".request").textContent()).trim()} → ${await status.textContent()}; then GET → ${gone.status}`,
+  );
+
+  // Log out: the session is revoked and the token forgotten. (From the list: the book's page is a 404 now.)
+  await page.goto(`${api}/api/books/`, { waitUntil: "networkidle" });
+  await page.locator("#auth summary").click();
+  const blacklisted = page.waitForResponse(`${api}/api/token/blacklist/`);
+  await page.locator("#logout").click();
+  const revoked = await blacklisted;
+  await page.locator("#auth-status", { hasText: "Log in" }).waitFor();
+  check(
+    revoked.status() === 200 && (await page.evaluate(() => sessionStorage.length)) === 0,
+    "log out: the session revoked, nothing left in sessionStorage",
+  );
+  check(
+    (await context.cookies(api)).every((c) => c.name !== "__Host-refresh"),
+    "no cookie authenticates the page",
+    (await context.cookies(api)).map((c) => c.name).join(", ") || "no cookies",
+  );
+  check(network.refused.length === 0, "the page loads nothing but the API's origin", network.refused.join(" "));
+  check(problems.length === 0, "and runs without console errors (CSP included)", problems.join("\n"));
+  for (const name of ["browsable-api.png", "browsable-api-created.png", "browsable-api-phone.png"]) {
+    console.log(`  screenshot: ${join(ARTIFACTS, name)}`);
+  }
+  await page.close();
+  await network.lift();
 }
 
 const cleanups = [];
@@ -338,6 +486,7 @@ try {
   cleanups.push(browser.close);
   await spaFlow(browser.context, spa.url, foreign.url, api);
   await docsPage(browser.context, api.url);
+  await browsableApi(browser.context, api.url);
   console.log(`browser: ${passed} passed, 0 failed`);
 } catch (e) {
   console.error(e.message);
