@@ -3,6 +3,7 @@
 // to date instead of .wrangler/state: the end-to-end tests' dev servers run on a state of their own.
 import { execFileSync } from "node:child_process";
 import { configuredAlgorithm, readLocalKeySet, rotation, writeLocalKeySet } from "./key-store.mjs";
+import { applyLocalMigrations, D1CommandError } from "./wrangler-d1.mjs";
 
 if (readLocalKeySet() === null) {
   // Random per clone and never committed (.gitignore): a leaked dev token is useless anywhere else.
@@ -14,13 +15,18 @@ if (readLocalKeySet() === null) {
   );
 }
 
-const persistTo = process.env.PERSIST_TO ? ["--persist-to", process.env.PERSIST_TO] : [];
-
-execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", ...persistTo], {
-  stdio: "inherit",
-  env: { ...process.env, CI: "true" }, // never wait for the "apply N migrations?" confirmation
-});
+try {
+  const applied = applyLocalMigrations({ persistTo: process.env.PERSIST_TO });
+  const where = process.env.PERSIST_TO ?? ".wrangler/state";
+  if (applied.length === 0) console.log(`Local D1 (${where}) is up to date.`);
+  else console.log(`Applied to the local D1 (${where}):\n${applied.map((name) => `  ${name}`).join("\n")}`);
+} catch (error) {
+  if (!(error instanceof D1CommandError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 // What SQL migrations cannot do: NFKC for usernames written before migration 0002.
+const persistTo = process.env.PERSIST_TO ? ["--persist-to", process.env.PERSIST_TO] : [];
 execFileSync("node", [new URL("./normalize-usernames.mjs", import.meta.url).pathname, ...persistTo], {
   stdio: "inherit",
 });

@@ -1,5 +1,5 @@
 // The signing key set, JWT_SIGNING_KEYS (docs/signing-keys.md):
-//   npm run keys -- list | init | rotate | revoke <kid>  [--algorithm HS256|ES256|EdDSA]
+//   npm run keys -- list | init | rotate [--force] | revoke <kid>  [--algorithm HS256|ES256|EdDSA]
 //                        [--env <name> --file <path>]
 // Without --env it works on .dev.vars. A deployed environment's secret cannot be read back from
 // Cloudflare, so with --env it works on a key-set file the operator keeps (--file), and prints the
@@ -19,17 +19,19 @@ import {
   writeLocalKeySet,
 } from "./key-store.mjs";
 
-const { currentKey, KEY_SET_SETTING, KeySetError, parseKeySet, SIGNING_ALGORITHMS } = keySets;
+const { currentKey, JWKS_MAX_AGE_SECONDS, KEY_SET_SETTING, KeySetError, parseKeySet, SIGNING_ALGORITHMS } = keySets;
 const { describeKeys, initKeySet, KeyRotationError, revokeKey, rotateKeys } = rotation;
 
 const USAGE = `Usage: npm run keys -- <command> [options]
 
   list            the keys of the set: kid, alg, state (never key material)
   init            a first set: a current key and a next one, of JWT_ALGORITHM
-  rotate          next → current, current → previous, the old previous dropped (revoked), a fresh next
+  rotate          next → current, current → previous, the old previous dropped (revoked), a fresh next;
+                  refused while the next key is younger than the JWKS cache window (${JWKS_MAX_AGE_SECONDS / 60} minutes)
   revoke <kid>    remove one key: every token it signed is refused once the set is live
                   (a kid that starts with "-": revoke --kid=<kid>)
 
+  --force         rotate even so (verifiers holding an older JWKS refuse the new key's tokens for a while)
   --algorithm X   the algorithm of new keys (HS256, ES256, EdDSA); default: JWT_ALGORITHM in wrangler.toml
   --env NAME      a deployed environment, e.g. production (needs --file)
   --file PATH     that environment's key set, a file you keep out of the repository (init creates it)`;
@@ -45,6 +47,7 @@ function parseCommandLine() {
         env: { type: "string" },
         file: { type: "string" },
         kid: { type: "string" },
+        force: { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -177,8 +180,18 @@ async function main() {
     before = currentKey(old).alg;
     const kid = options.kid ?? args[0];
     if (command === "revoke" && kid === undefined) throw new CommandError("Usage: npm run keys -- revoke <kid>");
-    const change = command === "rotate" ? await rotateKeys(old, algorithm) : await revokeKey(old, kid, algorithm);
+    const change =
+      command === "rotate"
+        ? await rotateKeys(old, algorithm, { force: options.force })
+        : await revokeKey(old, kid, algorithm);
     set = change.set;
+    if (change.early) {
+      console.warn(
+        `Warning: ${change.promoted.kid} signs before it has been published for ${JWKS_MAX_AGE_SECONDS / 60} minutes: ` +
+          "a verifier whose cached JWKS predates the key refuses its tokens until that cache expires " +
+          `(by ${change.early.toISOString()}).`,
+      );
+    }
     for (const key of change.dropped)
       console.log(`Revoked ${key.kid} (${key.alg}, was ${key.state}): its tokens are refused once this set is live.`);
     if (change.promoted) console.log(`${change.promoted.kid} (${change.promoted.alg}) now signs.`);

@@ -21,29 +21,47 @@ const TEST_SIGNING_KEYS = JSON.stringify({
 // wrangler.toml requires the secret ([secrets]); wrangler looks for it in .dev.vars or, failing that,
 // process.env, and warns on every test file when neither has it.
 process.env.JWT_SIGNING_KEYS ??= TEST_SIGNING_KEYS;
+// Wrangler then says which of the two it used, once per test file, at its "log" level: warnings and errors
+// still show (WRANGLER_LOG=log or debug brings the rest back).
+process.env.WRANGLER_LOG ??= "warn";
 
 export default defineConfig(async () => ({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: path("../wrangler.toml") },
-      miniflare: {
-        // Scratch databases of the tests' own: a replica that has not caught up (test/helpers/d1-recorder.ts),
-        // and one for applying the migrations to data of a test's choosing (test/migrations.test.ts).
-        d1Databases: { DB: "edge-drf-api", LAGGING_REPLICA: "lagging-replica", MIGRATIONS_DB: "migrations-check" },
-        bindings: {
-          JWT_SIGNING_KEYS: TEST_SIGNING_KEYS,
-          // The same SQL files `wrangler d1 migrations apply` runs, applied by test/setup.ts.
-          TEST_MIGRATIONS: await readD1Migrations(path("../migrations")),
-        },
-      },
-    }),
-  ],
   test: {
     root: path(".."),
-    include: ["test/**/*.test.ts"],
-    setupFiles: [path("./setup.ts")],
     // The Worker's access log (a line per request) and the local outbox's line per mail: asserted on where they
     // matter (test/observability.test.ts, the mail tests read the outbox itself), noise elsewhere.
     onConsoleLog: (log) => !/^\{"event":"(request|mail_outbox)",/.test(log),
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: path("../wrangler.toml") },
+            miniflare: {
+              // Scratch databases of the tests' own: a replica that has not caught up (test/helpers/d1-recorder.ts),
+              // and one for applying the migrations to data of a test's choosing (test/migrations.test.ts).
+              d1Databases: {
+                DB: "edge-drf-api",
+                LAGGING_REPLICA: "lagging-replica",
+                MIGRATIONS_DB: "migrations-check",
+              },
+              bindings: {
+                JWT_SIGNING_KEYS: TEST_SIGNING_KEYS,
+                // The same SQL files `wrangler d1 migrations apply` runs, applied by test/setup.ts.
+                TEST_MIGRATIONS: await readD1Migrations(path("../migrations")),
+              },
+            },
+          }),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          setupFiles: [path("./setup.ts")],
+        },
+      },
+      {
+        // The Node-side tools as their users run them: processes, files, exit statuses.
+        test: { name: "node", include: ["test/**/*.test.mjs"], environment: "node" },
+      },
+    ],
   },
 }));

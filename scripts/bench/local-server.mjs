@@ -82,12 +82,23 @@ function migrationStatements() {
 }
 
 /**
+ * The Worker's log lines: its access log is a line per request, tens of thousands in a run, so only
+ * warnings and errors reach the terminal unless `all` (--logs).
+ */
+const workerLog =
+  (all) =>
+  ({ level, message }) => {
+    if (level === "error" || level === "warn") console.error(message);
+    else if (all) console.log(message);
+  };
+
+/**
  * Starts workerd with the bindings of wrangler.toml (D1, KV, R2, Durable Objects, vars), fresh
  * storage under STORAGE_ROOT, migrations applied and a fresh JWT secret. `rates`: "raised" for the load scenarios,
  * "config" for wrangler.toml's own rates (the exactness scenario). `inspector` opens workerd's
- * inspector, for the CPU profile.
+ * inspector, for the CPU profile. `logs`: every log line of the Worker, not only its warnings and errors.
  */
-export async function startLocalServer(scriptPath, { rates, inspector = false }) {
+export async function startLocalServer(scriptPath, { rates, inspector = false, logs = false }) {
   // The bundle already holds every module, so wrangler's module rules (which Miniflare 5 refuses) go.
   const { modulesRules: _bundled, ...worker } = wranglerToml();
   const inspectorPort = inspector ? await freePort() : undefined;
@@ -98,6 +109,7 @@ export async function startLocalServer(scriptPath, { rates, inspector = false })
     host: "127.0.0.1",
     port: 0,
     inspectorPort,
+    handleStructuredLogs: workerLog(logs),
     workers: [
       {
         ...worker,

@@ -1,9 +1,16 @@
 // Turns one run's figures into the console summary and BENCHMARKS.md.
-import { int, ms, ratio, table } from "./format.mjs";
+import { int, ms, ratio, table } from "./format.ts";
 import { formatModel } from "./latency-model.mjs";
 import { profileSections } from "./profile/report.mjs";
-import { ceilingOf, EXACTNESS_ATTEMPTS, EXACTNESS_QUOTA } from "./scenarios.mjs";
-import { edgeTargetsSection, THROUGHPUT_TARGETS } from "./targets.mjs";
+import {
+  ceilingOf,
+  EXACTNESS_ATTEMPTS,
+  EXACTNESS_QUOTA,
+  edgeTargetsSection,
+  exactnessMet,
+  THROUGHPUT_TARGETS,
+  throughputVerdict,
+} from "./targets.ts";
 
 export function loadTable(load) {
   const ceiling = ceilingOf(load);
@@ -13,9 +20,8 @@ export function loadTable(load) {
   return table(
     header,
     load.map((row) => {
-      const target = THROUGHPUT_TARGETS[row.key];
-      const verdict =
-        target === undefined ? "" : `≥ ${target}: ${row.rps / ceiling.rps >= target ? "met" : "**not met**"}`;
+      const judged = throughputVerdict(row, load);
+      const verdict = judged ? `≥ ${THROUGHPUT_TARGETS[row.key]}: ${judged.met ? "met" : "**not met**"}` : "";
       const cells = [row.title, int(row.rps), ms(row.p50), ms(row.p99), int(row.non2xx), int(row.errors)];
       if (withCpu) cells.push(ms(row.cpu), ratio(ceiling.cpu / row.cpu));
       return [...cells, ratio(row.rps / ceiling.rps), verdict];
@@ -140,9 +146,7 @@ function latencyModelSection({ model, connections, duration, rows }) {
 }
 
 function exactnessSection(rounds) {
-  const ok = rounds.every(
-    (r) => r.admitted === EXACTNESS_QUOTA && r.stored === EXACTNESS_QUOTA && r.other.length === 0,
-  );
+  const ok = exactnessMet(rounds);
   return [
     `${EXACTNESS_ATTEMPTS} concurrent \`POST /api/books/\` by one fresh user against the real \`book_create\` rate`,
     `(5/day, wrangler.toml's rates, on a server of its own), repeated with ${rounds.length} users.`,

@@ -1,5 +1,6 @@
-// `npm run bench [-- --url https://… --duration 6 --connections 32 --model primary=150,… --profile --out FILE]`:
+// `npm run bench [-- --url https://… --duration 6 --connections 32 --model primary=150,… --profile --out FILE --logs]`:
 // the scenarios of issue 7 against the real app on local workerd (default) or a deployed Worker (--url).
+// Ends with the targets' summary; exits with status 1 when one is not met.
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { resolve } from "node:path";
@@ -12,6 +13,7 @@ import { bundleWorker, ENTRIES, STORAGE_ROOT, startLocalServer } from "./local-s
 import { markdown, printSummary } from "./report.mjs";
 import { seedOtherUsersTasks } from "./scale.mjs";
 import { CEILING_PATH, CREATED_BOOK_TITLE, exactness, loadScenarios, throttleScenarios } from "./scenarios.mjs";
+import { judgeTargets, targetsSummary } from "./targets.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -21,6 +23,7 @@ const { values: args } = parseArgs({
     model: { type: "string", default: "" },
     profile: { type: "boolean", default: false },
     out: { type: "string" },
+    logs: { type: "boolean", default: false },
   },
 });
 const remote = args.url?.replace(/\/$/, "");
@@ -41,7 +44,9 @@ const started = Date.now();
 const log = (message) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}`);
 
 const bundle = remote ? null : bundleWorker(profiling ? ENTRIES.profile : ENTRIES.default);
-const server = remote ? null : await startLocalServer(bundle.scriptPath, { rates: "raised", inspector: profiling });
+const server = remote
+  ? null
+  : await startLocalServer(bundle.scriptPath, { rates: "raised", inspector: profiling, logs: args.logs });
 process.once("SIGINT", async () => {
   await server?.dispose();
   bundle?.cleanup();
@@ -114,7 +119,7 @@ async function measureScaling(seeded) {
 async function measureExactness() {
   log("exactness: 50 concurrent creates against the 5/day quota");
   if (remote) return exactness(api, id);
-  const real = await startLocalServer(bundle.scriptPath, { rates: "config" });
+  const real = await startLocalServer(bundle.scriptPath, { rates: "config", logs: args.logs });
   try {
     return await exactness(apiClient(real.url), id);
   } finally {
@@ -181,3 +186,6 @@ if (out) {
   writeFileSync(resolve(fileURLToPath(new URL("../../", import.meta.url)), out), markdown(results, meta));
   log(`wrote ${out}`);
 }
+const verdicts = judgeTargets(results);
+console.log(`\n${targetsSummary(verdicts)}`);
+if (verdicts.some((verdict) => !verdict.met)) process.exitCode = 1;

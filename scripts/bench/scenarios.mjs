@@ -2,17 +2,9 @@
 // the exactness of the 5/day book quota under concurrent creates.
 import { bookBody, inPool, registerUser, uniqueIsbn } from "./client.mjs";
 import { cycle, refreshChain } from "./load.mjs";
+import { EXACTNESS_ATTEMPTS } from "./targets.ts";
 
 export const CEILING_PATH = "/__bench/ceiling";
-
-const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
-
-/** The ceiling of a run: the mean of its measurements at the start and at the end. */
-export function ceilingOf(load) {
-  const ceilings = load.filter((row) => row.key.startsWith("ceiling"));
-  const cpus = ceilings.map((row) => row.cpu).filter((cpu) => cpu !== null);
-  return { rps: mean(ceilings.map((row) => row.rps)), cpu: cpus.length ? mean(cpus) : null };
-}
 /** The title of every book the create scenario adds (removed afterwards, locally, by this title). */
 export const CREATED_BOOK_TITLE = "Bench book";
 
@@ -106,9 +98,6 @@ export function throttleScenarios({ users, refusedUser }) {
     { key: "app-floor", title: "GET /api/none/, the app's 404 (no token, no I/O)", spec: { path: "/api/none/" } },
   ];
 }
-
-export const EXACTNESS_ATTEMPTS = 50;
-export const EXACTNESS_QUOTA = 5;
 
 /**
  * 50 concurrent creates by one fresh user against the real 5/day quota (wrangler.toml's rates),

@@ -18,6 +18,10 @@ export type KeyState = (typeof KEY_STATES)[number];
 // RFC 8725 §3.5 / RFC 7518 §3.2: an HMAC key at least as long as the hash output.
 export const MIN_HMAC_KEY_BYTES = 32;
 
+// Verifiers (Supabase among them) cache a JWKS for about ten minutes: /.well-known/jwks.json says so in its
+// Cache-Control, and `npm run keys -- rotate` makes a next key current only once it is at least this old.
+export const JWKS_MAX_AGE_SECONDS = 600;
+
 const HOW_TO_FIX =
   "`npm run keys -- list` shows the set, `npm run keys -- init` makes a new one (docs/signing-keys.md)";
 
@@ -39,10 +43,13 @@ const privatePart = z
   .string({ error: 'no private part "d" (the set holds private keys; the API publishes their public halves)' })
   .pipe(base64urlText("d"));
 
-// Members in the order a key is written: who it is, what it is, its material, then its place in the set.
+// Members in the order a key is written: who it is, what it is, its material, its place in the set, its age.
 const kid = z.string({ error: 'no "kid"' }).min(1, 'an empty "kid"');
 const use = z.literal("sig", { error: '"use" other than "sig"' }).optional();
 const state = z.enum(KEY_STATES, { error: `no "state" (one of ${KEY_STATES.join(", ")})` });
+// When the key was made, i.e. the earliest it can have been published. Never published itself (publicJwk);
+// absent from keys made before the set recorded it.
+const createdAt = z.iso.datetime({ error: 'a "created_at" that is not an ISO 8601 UTC time' }).optional();
 
 const hmacKey = z.object({
   kid,
@@ -54,6 +61,7 @@ const hmacKey = z.object({
   ),
   use,
   state,
+  created_at: createdAt,
 });
 
 const ecKey = z.object({
@@ -66,6 +74,7 @@ const ecKey = z.object({
   d: privatePart,
   use,
   state,
+  created_at: createdAt,
 });
 
 const okpKey = z.object({
@@ -77,6 +86,7 @@ const okpKey = z.object({
   d: privatePart,
   use,
   state,
+  created_at: createdAt,
 });
 
 // Unknown members (key_ops, ext, ...) are dropped: what is kept is exactly what is described here.

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../env";
 import { notFound } from "../lib/errors";
-import { publishedKeys } from "../lib/key-set";
+import { JWKS_MAX_AGE_SECONDS, publishedKeys } from "../lib/key-set";
 import { AllowAny } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
 import { describe, ok } from "../openapi/describe";
@@ -10,9 +10,8 @@ import { jwksResponse } from "../schemas/jwks";
 
 export const JWKS_PATH = "/.well-known/jwks.json";
 
-// Verifiers (Supabase among them) cache a JWKS for about ten minutes; a next key is published at least
-// that long before it signs, so a cached copy never misses the key of a fresh token.
-const JWKS_CACHE_CONTROL = "public, max-age=600";
+// A next key is published at least as long before it signs, so a cached copy never misses the key of a fresh token.
+const JWKS_CACHE_CONTROL = `public, max-age=${JWKS_MAX_AGE_SECONDS}`;
 
 /**
  * GET /.well-known/jwks.json: the public halves of the asymmetric signing keys (current, next,
@@ -26,7 +25,7 @@ export const jwksRoutes = new Hono<AppEnv>().get(
     summary: "The public keys that verify this API's tokens (JWKS)",
     description:
       "RFC 7517 key set: the current, next and previous ES256/EdDSA keys, selected by a token's `kid`. " +
-      "Cacheable for 10 minutes. 404 while the API signs with HS256 only (a shared secret is never published).",
+      `Cacheable for ${JWKS_MAX_AGE_SECONDS / 60} minutes. 404 while the API signs with HS256 only (a shared secret is never published).`,
     responses: ok("The key set.", jwksResponse),
     errors: [404],
   }),

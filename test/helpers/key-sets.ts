@@ -1,6 +1,15 @@
 import { env } from "cloudflare:workers";
 import { base64url, importJWK, type JWTHeaderParameters, SignJWT } from "jose";
-import { currentKey, type KeySet, parseKeySet, publicJwk, type SigningKey } from "../../src/lib/key-set";
+import {
+  currentKey,
+  JWKS_MAX_AGE_SECONDS,
+  type KeySet,
+  parseKeySet,
+  publicJwk,
+  type SigningAlgorithm,
+  type SigningKey,
+} from "../../src/lib/key-set";
+import { rotateKeys } from "../../src/services/key-rotation";
 import { call } from "./http";
 import { claimsOf } from "./tokens";
 import { me, registerUser } from "./users";
@@ -9,6 +18,10 @@ import { me, registerUser } from "./users";
 export const testKeySet = (): KeySet => parseKeySet(env.JWT_SIGNING_KEYS);
 
 export const keyOf = (set: KeySet, state: SigningKey["state"]) => set.keys.find((key) => key.state === state)!;
+
+/** `npm run keys -- rotate` once the next key may sign: as long after now as verifiers cache the JWKS. */
+export const rotateWhenDue = (set: KeySet, alg: SigningAlgorithm) =>
+  rotateKeys(set, alg, { now: new Date(Date.now() + JWKS_MAX_AGE_SECONDS * 1000) });
 
 /** Bindings that sign with `set`, JWT_ALGORITHM following its current key unless `vars` say otherwise. */
 export const envWith = (set: KeySet, vars: Record<string, string | undefined> = {}): Env =>

@@ -1,19 +1,25 @@
 import { base64url, calculateJwkThumbprint } from "jose";
 import { describe, expect, it } from "vitest";
-import { currentKey, type KeySet, parseKeySet, publicJwk } from "../../src/lib/key-set";
+import { currentKey, JWKS_MAX_AGE_SECONDS, type KeySet, parseKeySet, publicJwk } from "../../src/lib/key-set";
 import {
   describeKeys,
   generateKey,
   initKeySet,
   KeyRotationError,
+  nextKeyReadyAt,
   revokeKey,
   rotateKeys,
 } from "../../src/services/key-rotation";
+import { rotateWhenDue } from "../helpers/key-sets";
 
 const states = (set: KeySet) => set.keys.map((k) => [k.kid, k.state]);
 const kidOf = (set: KeySet, state: string) => set.keys.find((k) => k.state === state)?.kid;
 /** What a set must be to be deployed: parseKeySet's own checks. */
 const valid = (set: KeySet) => parseKeySet(JSON.stringify(set), currentKey(set).alg);
+
+// The clock of the cadence tests: a fixed start, and minutes after it.
+const T0 = Date.parse("2026-12-01T09:00:00.000Z");
+const at = (minutes: number) => new Date(T0 + minutes * 60_000);
 
 describe("generateKey", () => {
   it("makes an HS256 key of 32 random bytes under a random kid, not a hash of the secret", async () => {
@@ -57,8 +63,8 @@ describe("rotateKeys", () => {
       [second.added[0]!.kid, "next"],
       [kidOf(first, "current"), "previous"],
     ]);
-    expect(second).toMatchObject({ dropped: [], unpublished: false });
-    const third = await rotateKeys(second.set, "HS256");
+    expect(second).toMatchObject({ dropped: [], unpublished: false, early: null });
+    const third = await rotateWhenDue(second.set, "HS256");
     expect(third.dropped.map((k) => k.kid)).toEqual([kidOf(first, "current")]);
     expect(kidOf(third.set, "previous")).toBe(kidOf(first, "next"));
     expect(third.set.keys).toHaveLength(3);
@@ -90,6 +96,63 @@ describe("rotateKeys", () => {
     expect(change.added.map((k) => k.state)).toEqual(["current", "next"]);
     expect(kidOf(change.set, "previous")).toBe(kidOf(first, "current"));
     valid(change.set);
+  });
+});
+
+describe("the cadence of rotations", () => {
+  it("records when each key was made; init makes both at once", async () => {
+    expect((await generateKey("EdDSA", "next", at(3))).created_at).toBe("2026-12-01T09:03:00.000Z");
+    const set = await initKeySet("ES256", at(0));
+    expect(set.keys.map((k) => k.created_at)).toEqual([at(0).toISOString(), at(0).toISOString()]);
+    valid(set);
+  });
+
+  it("lets init's next key sign at once: every JWKS that holds the current key holds it too", async () => {
+    const set = await initKeySet("ES256", at(0));
+    expect(nextKeyReadyAt(set)).toBeNull();
+    expect((await rotateKeys(set, "ES256", { now: at(0) })).early).toBeNull();
+  });
+
+  it("refuses a next key published less than the JWKS cache window ago, saying from when, and that --force overrides", async () => {
+    const { set } = await rotateKeys(await initKeySet("ES256", at(0)), "ES256", { now: at(1) });
+    const staged = set.keys.find((k) => k.state === "next")!;
+    expect(JWKS_MAX_AGE_SECONDS).toBe(600);
+    expect(nextKeyReadyAt(set)).toEqual(at(11));
+
+    const early = rotateKeys(set, "ES256", { now: at(2) });
+    await expect(early).rejects.toThrow(KeyRotationError);
+    await expect(rotateKeys(set, "ES256", { now: at(10.99) })).rejects.toThrow(
+      `The next key ${staged.kid} was added at 2026-12-01T09:01:00Z, and a next key becomes current only once it has ` +
+        "been published for 10 minutes (verifiers cache /.well-known/jwks.json that long): rotate from " +
+        "2026-12-01T09:11:00Z (in 1 min), or now with --force",
+    );
+
+    const onTime = await rotateKeys(set, "ES256", { now: at(11) });
+    expect(onTime).toMatchObject({ promoted: { kid: staged.kid, state: "current" }, early: null });
+    expect(onTime.added[0]!.created_at).toBe(at(11).toISOString());
+  });
+
+  it("with force, promotes the young next key all the same and says when it would have been ready", async () => {
+    const { set } = await rotateKeys(await initKeySet("EdDSA", at(0)), "EdDSA", { now: at(1) });
+    const forced = await rotateKeys(set, "EdDSA", { now: at(2), force: true });
+    expect(forced.promoted!.kid).toBe(kidOf(set, "next"));
+    expect(forced.early).toEqual(at(11));
+    valid(forced.set);
+  });
+
+  it("takes a next key made before keys recorded their time as old enough", async () => {
+    const { set } = await rotateKeys(await initKeySet("ES256", at(0)), "ES256", { now: at(1) });
+    const legacy = { keys: set.keys.map(({ created_at: _, ...key }) => key) };
+    expect(nextKeyReadyAt(legacy)).toBeNull();
+    expect((await rotateKeys(legacy, "ES256", { now: at(2) })).promoted!.kid).toBe(kidOf(set, "next"));
+  });
+
+  it("revoking the current key promotes even a young next key (a leak cannot wait), and says it was early", async () => {
+    const { set } = await rotateKeys(await initKeySet("ES256", at(0)), "ES256", { now: at(1) });
+    const change = await revokeKey(set, kidOf(set, "current")!, "ES256", at(2));
+    expect(change.promoted!.kid).toBe(kidOf(set, "next"));
+    expect(change.early).toEqual(at(11));
+    expect((await revokeKey(set, kidOf(set, "previous")!, "ES256", at(2))).early).toBeNull();
   });
 });
 

@@ -28,6 +28,13 @@ describe("parseKeySet", () => {
     },
   );
 
+  it("keeps when each key was made, and takes keys written before keys recorded it", async () => {
+    const set = await initKeySet("ES256");
+    expect(parseKeySet(text(set)).keys.map((k) => k.created_at)).toEqual(set.keys.map((k) => k.created_at));
+    const legacy = { keys: set.keys.map(({ created_at: _, ...key }) => key) };
+    expect(parseKeySet(text(legacy))).toEqual(legacy);
+  });
+
   it("takes keys of several algorithms, as a set moving from one to another holds", async () => {
     const set = { keys: [await generateKey("ES256", "current"), await generateKey("HS256", "previous")] };
     expect(parseKeySet(text(set), "ES256").keys.map((k) => k.alg)).toEqual(["ES256", "HS256"]);
@@ -61,6 +68,8 @@ describe("parseKeySet", () => {
       [{ ...es, state: "current", crv: "P-384" }, /ES256 with a "crv" other than "P-256"/],
       [{ ...ed, state: "current", crv: "Ed448" }, /EdDSA with a "crv" other than "Ed25519"/],
       [{ ...es, state: "current", y: undefined }, /no "y"/],
+      [{ ...hs, created_at: "yesterday" }, /a "created_at" that is not an ISO 8601 UTC time/],
+      [{ ...hs, created_at: "2026-12-01T09:00:00+01:00" }, /a "created_at" that is not an ISO 8601 UTC time/],
     ];
     for (const [key, problem] of cases)
       expect(problemsOf({ keys: [key] }), String(problem)).toContainEqual(expect.stringMatching(problem));
@@ -111,7 +120,7 @@ describe("publishedKeys", () => {
     ]);
     const published = publishedKeys({ keys } as KeySet);
     expect(published.keys.map((k) => k.kid)).toEqual([keys[3]!.kid, keys[2]!.kid, keys[0]!.kid]);
-    expect(JSON.stringify(published)).not.toMatch(/"d"|"k"|"state"/);
+    expect(JSON.stringify(published)).not.toMatch(/"d"|"k"|"state"|"created_at"/);
     expect(publishedKeys(await initKeySet("HS256"))).toEqual({ keys: [] });
   });
 });

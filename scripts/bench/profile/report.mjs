@@ -1,7 +1,7 @@
 // The sections `--profile` adds to BENCHMARKS.md: where each request's time goes, why the targets
 // are out of reach locally, and the CPU profile by module.
-import { ms, table } from "../format.mjs";
-import { ceilingOf } from "../scenarios.mjs";
+import { ms, table } from "../format.ts";
+import { ceilingOf } from "../targets.ts";
 import { BREAKDOWN, COMPONENTS } from "./components.mjs";
 
 /** The kind of cost a component is, for the per-request shares. */
