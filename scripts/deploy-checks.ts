@@ -4,7 +4,7 @@
 // (loadConfig, allowedOrigins), so the deploy refuses exactly what the Worker would answer 500 to.
 
 import { allowedOrigins } from "../src/lib/allowed-origins";
-import { ConfigurationError, loadConfig } from "../src/lib/config";
+import { ConfigurationError, loadConfig, SECRET_KEY_SETTING } from "../src/lib/config";
 import { KEY_SET_SETTING } from "../src/lib/key-set";
 
 /** The part of wrangler's resolved configuration (its `Config`, for one environment) checked here. */
@@ -236,13 +236,31 @@ export function checkDeployment(
         "to ship a Worker without its signing keys",
     );
   }
+  if (SECRET_KEY_SETTING in target.vars) {
+    errors.push(
+      `${vars} holds ${SECRET_KEY_SETTING}, in plain text for anyone who reads wrangler.toml or the dashboard: remove ` +
+        `it and upload it as a secret (\`openssl rand -base64 32 | npx wrangler secret put ${SECRET_KEY_SETTING} --env ${env}\`)`,
+    );
+  }
+  if (!target.secrets?.required?.includes(SECRET_KEY_SETTING)) {
+    errors.push(
+      `[${section}.secrets] required does not list ${SECRET_KEY_SETTING}: add it, so that \`wrangler deploy\` refuses ` +
+        "to ship a Worker that could not open its TOTP secrets or sign its device tokens",
+    );
+  }
 
   // The API's own parser: throttle classes and rates, lifetimes, JWT_ALGORITHM, the claims, NUM_PROXIES,
   // and the key set when one is given (against JWT_ALGORITHM). Without one, "not set" is no problem here:
   // the secret lives in Cloudflare, not in wrangler.toml.
   try {
-    // RESEND_API_KEY is a secret too: whether production will have it is checked above ([secrets] required).
-    loadConfig({ ...target.vars, [KEY_SET_SETTING]: keySet?.text, RESEND_API_KEY: "a secret" } as unknown as Env);
+    // SECRET_KEY and RESEND_API_KEY are secrets too: whether production will have them is checked with
+    // [secrets] required.
+    loadConfig({
+      ...target.vars,
+      [KEY_SET_SETTING]: keySet?.text,
+      [SECRET_KEY_SETTING]: btoa("a secret of 32 bytes, not a var.."),
+      RESEND_API_KEY: "a secret",
+    } as unknown as Env);
   } catch (e) {
     if (!(e instanceof ConfigurationError)) throw e;
     for (const problem of e.problems) {

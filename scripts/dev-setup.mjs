@@ -1,8 +1,17 @@
-// `npm run dev` runs this first: a local signing key set if there is none, and the local D1 brought up to date.
+// `npm run dev` runs this first: a local signing key set and SECRET_KEY if there are none, and the local D1
+// brought up to date.
 // PERSIST_TO in the environment names another local state directory (wrangler's --persist-to) to bring up
 // to date instead of .wrangler/state: the end-to-end tests' dev servers run on a state of their own.
 import { execFileSync } from "node:child_process";
-import { configuredAlgorithm, readLocalKeySet, rotation, writeLocalKeySet } from "./key-store.mjs";
+import { randomBytes } from "node:crypto";
+import {
+  configuredAlgorithm,
+  readLocalKeySet,
+  readLocalVar,
+  rotation,
+  writeLocalKeySet,
+  writeLocalVar,
+} from "./key-store.mjs";
 import { applyLocalMigrations, D1CommandError } from "./wrangler-d1.mjs";
 
 if (readLocalKeySet() === null) {
@@ -13,6 +22,12 @@ if (readLocalKeySet() === null) {
     `Wrote a local ${algorithm} signing key set (JWT_SIGNING_KEYS) to .dev.vars` +
       (replacedSecret ? ", in place of JWT_SECRET, which is no longer read." : "."),
   );
+}
+
+if (readLocalVar("SECRET_KEY") === null) {
+  // As random and as private as the key set: it encrypts local TOTP secrets and signs device tokens.
+  writeLocalVar("SECRET_KEY", randomBytes(32).toString("base64"));
+  console.log("Wrote a local SECRET_KEY to .dev.vars.");
 }
 
 try {

@@ -39,6 +39,18 @@ export function writeLocalKeySet(set) {
   return hadSecret;
 }
 
+/** A variable of .dev.vars, or null. */
+export function readLocalVar(name) {
+  if (!existsSync(DEV_VARS)) return null;
+  return readVar(readFileSync(DEV_VARS, "utf8"), name) ?? null;
+}
+
+/** Sets one variable of .dev.vars, keeping every other line. */
+export function writeLocalVar(name, value) {
+  const before = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8") : "";
+  writePrivate(DEV_VARS, writeVar(before, name, value));
+}
+
 /** The key set in an operator's file (text), or null when there is no such file. */
 export const readKeySetFile = (path) => (existsSync(path) ? readFileSync(path, "utf8") : null);
 

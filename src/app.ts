@@ -13,6 +13,7 @@ import { AVATAR_UPLOAD_PATH, avatarRoutes, avatarUploadRoutes } from "./routes/a
 import { bookRoutes } from "./routes/books";
 import { emailRoutes } from "./routes/email";
 import { JWKS_PATH, jwksRoutes } from "./routes/jwks";
+import { mfaRoutes } from "./routes/mfa";
 import { passwordRoutes } from "./routes/password";
 import { profileRoutes } from "./routes/profiles";
 import { registrationRoutes } from "./routes/registration";
@@ -54,6 +55,7 @@ export function createApp() {
   app.route("/api/", registrationRoutes);
   app.route("/api/", passwordRoutes);
   app.route("/api/", emailRoutes);
+  app.route("/api/mfa/", mfaRoutes);
   resource("users", userRoutes);
   resource("books", bookRoutes);
   resource("tasks", taskRoutes);

@@ -1,9 +1,13 @@
 import type { Database } from "./db/client";
 import type { User } from "./db/schema";
 import type { Config } from "./lib/config";
+import type { Assurance } from "./services/tokens";
 
-/** Who a verified access token says the caller is: trustworthy at once, before any lookup. */
-export type Caller = { userId: number; sessionId: string };
+/**
+ * Who a verified access token says the caller is, and how the session was started: trustworthy at
+ * once, before any lookup.
+ */
+export type Caller = { userId: number; sessionId: string } & Assurance;
 
 /** Variables every request carries once the shared middleware has run. */
 type BaseVariables = {

@@ -4,7 +4,8 @@ import { defineConfig } from "vitest/config";
 
 const path = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
 
-// Tests never read .dev.vars: they bring their own key set, one HS256 key (JWT_ALGORITHM's default).
+// Tests never read .dev.vars: they bring their own key set, one HS256 key (JWT_ALGORITHM's default), and
+// their own SECRET_KEY.
 // Tests of other sets and algorithms call the Worker with replaced bindings (test/helpers/key-sets.ts).
 const TEST_SIGNING_KEYS = JSON.stringify({
   keys: [
@@ -18,9 +19,12 @@ const TEST_SIGNING_KEYS = JSON.stringify({
     },
   ],
 });
-// wrangler.toml requires the secret ([secrets]); wrangler looks for it in .dev.vars or, failing that,
-// process.env, and warns on every test file when neither has it.
+// The tests' own SECRET_KEY (32 bytes), never one of a deployment's.
+const TEST_SECRET_KEY = Buffer.alloc(32, "test-secret-key").toString("base64");
+// wrangler.toml requires the secrets ([secrets]); wrangler looks for them in .dev.vars or, failing that,
+// process.env, and warns on every test file when neither has them.
 process.env.JWT_SIGNING_KEYS ??= TEST_SIGNING_KEYS;
+process.env.SECRET_KEY ??= TEST_SECRET_KEY;
 // Wrangler then says which of the two it used, once per test file, at its "log" level: warnings and errors
 // still show (WRANGLER_LOG=log or debug brings the rest back).
 process.env.WRANGLER_LOG ??= "warn";
@@ -46,6 +50,7 @@ export default defineConfig(async () => ({
               },
               bindings: {
                 JWT_SIGNING_KEYS: TEST_SIGNING_KEYS,
+                SECRET_KEY: TEST_SECRET_KEY,
                 // The same SQL files `wrangler d1 migrations apply` runs, applied by test/setup.ts.
                 TEST_MIGRATIONS: await readD1Migrations(path("../migrations")),
               },

@@ -48,11 +48,11 @@ const freePort = () =>
     server.on("error", reject);
   });
 
-/** A signing key set for the run (JWT_SIGNING_KEYS, one current HS256 key), as src/lib/key-set.ts reads it. */
+/** The run's secrets: a signing key set (one current HS256 key, as src/lib/key-set.ts reads it) and a SECRET_KEY. */
 function signingSecrets() {
   const secret = randomBytes(32);
   const key = { kid: "bench", alg: "HS256", kty: "oct", k: secret.toString("base64url"), state: "current", use: "sig" };
-  return { JWT_SIGNING_KEYS: JSON.stringify({ keys: [key] }) };
+  return { JWT_SIGNING_KEYS: JSON.stringify({ keys: [key] }), SECRET_KEY: randomBytes(32).toString("base64") };
 }
 
 /**

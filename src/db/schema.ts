@@ -49,6 +49,8 @@ export const users = sqliteTable(
      * one is a claim that blocks nobody (services/accounts.ts).
      */
     emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
+    /** Whether a confirmed second factor guards the account: logins then need it (routes/mfa.ts). */
+    mfaEnabled: integer("mfa_enabled", { mode: "boolean" }).notNull().default(false),
     password: text("password", { length: 128 }).notNull(),
     firstName: text("first_name", { length: 150 }).notNull().default(""),
     lastName: text("last_name", { length: 150 }).notNull().default(""),
@@ -95,6 +97,12 @@ export const sessions = sqliteTable(
     revokedAt: timestampMs("revoked_at"),
     /** The User-Agent the session was started with, as the sessions list shows it (truncated). */
     userAgent: text("user_agent").notNull().default(""),
+    /** The assurance level it was started with: "aal1" (a password) or "aal2" (and a second factor). */
+    aal: text("aal", { enum: ["aal1", "aal2"] })
+      .notNull()
+      .default("aal1"),
+    /** How (RFC 8176): a JSON array of method names, e.g. ["pwd","otp"]. Its tokens carry both. */
+    amr: text("amr", { mode: "json" }).$type<string[]>().notNull().default(["pwd"]),
   },
   (t) => [index("sessions_user_idx").on(t.userId)],
 );
@@ -184,9 +192,48 @@ export const outbox = sqliteTable("outbox", {
   sentAt: timestampMs("sent_at").notNull(),
 });
 
+/**
+ * A TOTP second factor, one per account: unconfirmed from enrolment until its first code, then
+ * guarding every login. `lastUsedStep` is the newest time step whose code was accepted: a trigger of
+ * migration 0008 refuses any update that does not move it forward, so a code works once even when
+ * two requests bring it at the same moment (RFC 6238 §5.2).
+ */
+export const mfaFactors = sqliteTable("mfa_factors", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  /** The Base32 secret, sealed with AES-GCM (services/totp.ts). */
+  secret: text("secret").notNull(),
+  createdAt: timestampMs("created_at").notNull(),
+  confirmedAt: timestampMs("confirmed_at"),
+  lastUsedStep: integer("last_used_step"),
+});
+
+/** An account's recovery codes, as HMACs; a trigger of migration 0008 refuses to spend one twice. */
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+    hash: text("hash").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestampMs("created_at").notNull(),
+    usedAt: timestampMs("used_at"),
+  },
+  (t) => [index("recovery_codes_user_idx").on(t.userId)],
+);
+
+/** MFA challenges (the ephemeral tokens of a login) already answered: each works once. */
+export const spentChallenges = sqliteTable("spent_challenges", {
+  jti: text("jti").primaryKey(),
+  /** When the challenge would have expired anyway: past it, the daily purge deletes the row. */
+  expiresAt: timestampMs("expires_at").notNull(),
+});
+
 export type User = typeof users.$inferSelect;
 export type Book = typeof books.$inferSelect;
 export type Task = typeof tasks.$inferSelect;
 export type Profile = typeof profiles.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
 export type AccountToken = typeof accountTokens.$inferSelect;
+export type MfaFactor = typeof mfaFactors.$inferSelect;

@@ -115,6 +115,31 @@ const linkTemplate = (name: string, placeholders: readonly string[]) =>
     })
     .optional();
 
+/** SECRET_KEY: like Django's, the root of the server's own keys (services/server-keys.ts); at least 32 random bytes. */
+export const SECRET_KEY_SETTING = "SECRET_KEY";
+export const MIN_SECRET_KEY_BYTES = 32;
+
+const secretKeyMissing =
+  `${SECRET_KEY_SETTING} is not set: \`npm run dev\` writes one to .dev.vars; for production, ` +
+  "`openssl rand -base64 32 | npx wrangler secret put SECRET_KEY --env production` (docs/mfa.md)";
+
+const secretKey = z.string({ error: secretKeyMissing }).transform((text, ctx) => {
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (ch) => ch.charCodeAt(0));
+  } catch {
+    ctx.addIssue(`${SECRET_KEY_SETTING} must be base64 (e.g. \`openssl rand -base64 32\`)`);
+    return z.NEVER;
+  }
+  if (bytes.length < MIN_SECRET_KEY_BYTES) {
+    ctx.addIssue(
+      `${SECRET_KEY_SETTING} must hold at least ${MIN_SECRET_KEY_BYTES} random bytes (\`openssl rand -base64 32\`)`,
+    );
+    return z.NEVER;
+  }
+  return bytes;
+});
+
 const configSchema = z.object({
   JWT_ALGORITHM: z
     .enum(SIGNING_ALGORITHMS, { error: `JWT_ALGORITHM must be one of ${SIGNING_ALGORITHMS.join(", ")}` })
@@ -148,6 +173,8 @@ const configSchema = z.object({
   VERIFY_EMAIL_URL: linkTemplate("VERIFY_EMAIL_URL", ["key"]),
   EMAIL_CHANGE_URL: linkTemplate("EMAIL_CHANGE_URL", ["key"]),
   RESEND_API_KEY: z.string().min(1).optional(),
+  SECRET_KEY: secretKey,
+  MFA_ISSUER: z.string().min(1, "MFA_ISSUER must not be empty (leave it unset instead)").default("edge-drf-api"),
 });
 
 /** The SPA's links that mails carry, each filled in with its values (URL-encoded). */
@@ -190,6 +217,10 @@ export type Config = {
   throttleRates: Readonly<Record<ThrottleScope, Rate | null>>;
   /** DRF's NUM_PROXIES; null (unset) keys clients by CF-Connecting-IP alone. */
   numProxies: number | null;
+  /** SECRET_KEY's bytes: never used as it is, only through the keys derived from it. */
+  secretKey: Uint8Array;
+  /** The issuer an authenticator app shows beside a TOTP code (MFA_ISSUER). */
+  mfaIssuer: string;
   mail: {
     transport: MailTransport;
     from: { email: string; name?: string };
@@ -254,6 +285,8 @@ export const loadConfig = perObject((env: Env): Config => {
     throttleClasses: vars.DEFAULT_THROTTLE_CLASSES,
     throttleRates: vars.DEFAULT_THROTTLE_RATES,
     numProxies: vars.NUM_PROXIES ?? null,
+    secretKey: vars.SECRET_KEY,
+    mfaIssuer: vars.MFA_ISSUER,
     mail: {
       transport: vars.MAIL_TRANSPORT,
       from: { email: vars.MAIL_FROM, ...(vars.MAIL_FROM_NAME && { name: vars.MAIL_FROM_NAME }) },

@@ -10,10 +10,13 @@ import { ApiError, validationError } from "./errors";
 //   dj-rest-auth's cookie mode). A client that sends `X-Token-Transport: cookie` gets its refresh token
 //   here instead of in the JSON body; bearer clients (no header) are unchanged.
 // - `__Host-device`: the device token of a client that has logged in (services/devices.ts).
+// - `__Host-mfa`: the nonce an MFA challenge is bound to, for the five minutes it lives
+//   (services/mfa-challenge.ts): only the client that got the challenge can answer it.
 
 export const TRANSPORT_HEADER = "X-Token-Transport";
 const REFRESH_COOKIE = "refresh";
 const DEVICE_COOKIE = "device";
+const CHALLENGE_COOKIE = "mfa";
 const COOKIE_OPTIONS = { prefix: "host", httpOnly: true, secure: true, sameSite: "Strict", path: "/" } as const;
 
 /** Whether the client asked for cookie mode. */
@@ -60,3 +63,13 @@ export const deviceCookie = (c: Context) => getCookie(c, DEVICE_COOKIE, "host");
 /** Makes the client a known device: its device token, for `maxAge` seconds. */
 export const setDeviceCookie = (c: Context, token: string, maxAge: number) =>
   setCookie(c, DEVICE_COOKIE, token, { ...COOKIE_OPTIONS, maxAge });
+
+/** The nonce of the MFA challenge the client was given, if it kept it. */
+export const challengeCookie = (c: Context) => getCookie(c, CHALLENGE_COOKIE, "host");
+
+/** Binds the client to an MFA challenge: its nonce, for as long as the challenge lives. */
+export const setChallengeCookie = (c: Context, nonce: string, maxAge: number) =>
+  setCookie(c, CHALLENGE_COOKIE, nonce, { ...COOKIE_OPTIONS, maxAge });
+
+/** The challenge is answered: its cookie goes. */
+export const clearChallengeCookie = (c: Context) => deleteCookie(c, CHALLENGE_COOKIE, COOKIE_OPTIONS);

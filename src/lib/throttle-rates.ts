@@ -11,6 +11,7 @@ export const THROTTLE_SCOPES = [
   "email_verify",
   "email_change",
   "mail_cooldown",
+  "mfa",
 ] as const;
 export type ThrottleScope = (typeof THROTTLE_SCOPES)[number];
 
@@ -18,13 +19,14 @@ export const isThrottleScope = (name: string): name is ThrottleScope =>
   (THROTTLE_SCOPES as readonly string[]).includes(name);
 
 /**
- * Scopes that no route names: `login` counts failed guesses per account (services/login-throttle.ts),
- * `mail_cooldown` the mails one address is sent (services/mail-jobs.ts), both apart from any client.
+ * Scopes that no route names: `login` and `mfa` count guesses per account (of passwords, of codes:
+ * services/guess-throttle.ts), `mail_cooldown` the mails one address is sent (services/mail-jobs.ts),
+ * all apart from any client.
  */
-const NOT_ROUTE_THROTTLES: readonly ThrottleScope[] = ["login", "mail_cooldown"];
+const NOT_ROUTE_THROTTLES: readonly ThrottleScope[] = ["login", "mail_cooldown", "mfa"];
 
 /** The throttles a route (or DEFAULT_THROTTLE_CLASSES) can name. */
-export type RouteThrottle = Exclude<ThrottleScope, "login" | "mail_cooldown">;
+export type RouteThrottle = Exclude<ThrottleScope, "login" | "mail_cooldown" | "mfa">;
 export const isRouteThrottle = (name: string): name is RouteThrottle =>
   isThrottleScope(name) && !NOT_ROUTE_THROTTLES.includes(name);
 

@@ -44,11 +44,11 @@ export async function authenticate(c: Context<AppEnv>): Promise<void> {
   if (userId === null) {
     throw authenticationFailed("Token contained no recognizable user identification", { code: "token_not_valid" });
   }
-  const caller = { userId, sessionId: claims.fam };
-  c.set("caller", caller);
+  const ids = { userId, sessionId: claims.fam };
+  c.set("caller", { ...ids, aal: claims.aal, amr: claims.amr });
   const user = userWithSession
-    .rideAlong(c.var.db, caller)
-    .then((row) => (row?.session ? row : userWithSession.get(c.var.primaryDb(), caller)))
+    .rideAlong(c.var.db, ids)
+    .then((row) => (row?.session ? row : userWithSession.get(c.var.primaryDb(), ids)))
     .then(liveAccount);
   // Read by permit() (and by handlers); a request answered before that must not leave it unobserved.
   user.catch(() => {});

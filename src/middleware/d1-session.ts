@@ -23,22 +23,23 @@ export const D1_SESSION_CORS = { allowHeaders: [BOOKMARK_HEADER], exposeHeaders:
 /** What D1's getBookmark() returns: `<8 hex>-<8 hex>-<8 hex>-<32 hex>`. Anything else is ignored. */
 const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
 
-/** Whether the route that took the request said its decisions must not be stale (permit's `primary`). */
-const routeNeedsPrimary = (c: Context<AppEnv>) =>
-  permitFacts(matchedRoutes(c).map((route) => findTargetHandler(route.handler)))?.primary ?? false;
+/** Where the route that took the request said its reads go (permit's `reads`), if it did. */
+const routeReads = (c: Context<AppEnv>) =>
+  permitFacts(matchedRoutes(c).map((route) => findTargetHandler(route.handler)))?.reads;
 
 /**
  * Where the request's D1 session starts, decided at its first query (once authentication has said who
  * calls):
- * - a route that decides on what it reads (a password, a superuser flag) reads the primary;
- * - a read, and a signed-in caller's write, read near the user: from the client's bookmark — a replica
- *   at least that new, so the client sees its own writes — or from any instance. The write itself is
- *   held to the primary's view of the caller's session by the guard below;
+ * - a route that decides on what it reads (a superuser flag, a token's state) reads the primary;
+ * - a read, a signed-in caller's write, and a route whose write re-checks what it decided (a login),
+ *   read near the user: from the client's bookmark — a replica at least that new, so the client sees
+ *   its own writes — or from any instance. A signed-in caller's write is held to the primary's view
+ *   of the caller's session by the guard below;
  * - anyone else's write reads the primary: its decisions must not be stale.
  */
-function sessionStart(c: Context<AppEnv>, needsPrimary: boolean): string {
-  if (needsPrimary) return PRIMARY;
-  if (!SAFE_METHODS.has(c.req.method) && !c.get("caller")) return PRIMARY;
+function sessionStart(c: Context<AppEnv>, reads: "primary" | "nearby" | undefined): string {
+  if (reads === "primary") return PRIMARY;
+  if (reads !== "nearby" && !SAFE_METHODS.has(c.req.method) && !c.get("caller")) return PRIMARY;
   const bookmark = c.req.header(BOOKMARK_HEADER);
   return bookmark !== undefined && BOOKMARK.test(bookmark) ? bookmark : ANY_INSTANCE;
 }
@@ -51,10 +52,11 @@ function sessionStart(c: Context<AppEnv>, needsPrimary: boolean): string {
 function writeGuard(c: Context<AppEnv>, d1: RequestD1): WriteGuard | null {
   const caller = c.get("caller");
   if (!caller || SAFE_METHODS.has(c.req.method)) return null;
+  const ids = { userId: caller.userId, sessionId: caller.sessionId };
   return {
-    statement: sessionGuard(d1, caller),
+    statement: sessionGuard(d1, ids),
     explain: async () => {
-      liveAccount(await userWithSession.get(c.var.primaryDb(), caller));
+      liveAccount(await userWithSession.get(c.var.primaryDb(), ids));
       throw accessTokenRefused("Token is blacklisted");
     },
   };
@@ -66,10 +68,10 @@ function writeGuard(c: Context<AppEnv>, d1: RequestD1): WriteGuard | null {
  * its writes, and the newest bookmark it saw, sent back for the client's next read.
  */
 export const d1Session = createMiddleware<AppEnv>(async (c, next) => {
-  const needsPrimary = routeNeedsPrimary(c);
+  const reads = routeReads(c);
   const d1 = new RequestD1(
     c.env.DB,
-    () => sessionStart(c, needsPrimary),
+    () => sessionStart(c, reads),
     (d1) => writeGuard(c, d1),
   );
   c.set("db", database(d1));

@@ -1,6 +1,6 @@
 import type { User } from "../db/schema";
 import type { Caller } from "../env";
-import { notAuthenticated, permissionDenied } from "../lib/errors";
+import { ApiError, notAuthenticated, permissionDenied } from "../lib/errors";
 
 /** What a permission reads of a request: its method and who calls (any route's context has both). */
 type Request = { req: { method: string }; var: { caller: Caller | null } };
@@ -19,8 +19,10 @@ export type Permission<Authed extends boolean = boolean> = {
   readonly authed: Authed;
   /** "always": every request needs a user; "unsafe": only writes do (…OrReadOnly); "never": nobody. */
   readonly needsUser: "always" | "unsafe" | "never";
-  /** A rule on the signed-in account, decided once it has been looked up. */
-  readonly allowsAccount?: (user: User) => boolean;
+  /** A rule on the signed-in account (and the session it calls with), decided once it has been looked up. */
+  readonly allowsAccount?: (user: User, caller: Caller) => boolean;
+  /** What a signed-in user it refuses is told: DRF's PermissionDenied unless the class says more. */
+  readonly refusal?: () => ApiError;
 };
 
 export const AllowAny: Permission<false> = { name: "AllowAny", authed: false, needsUser: "never" };
@@ -32,6 +34,23 @@ export const IsAdminUser: Permission<true> = {
   needsUser: "always",
   allowsAccount: (user) => user.isStaff,
 };
+/**
+ * Step-up: once an account has a second factor, what could take the account over — its password, its
+ * email, the factor itself, the recovery codes — needs a session that used it (aal2). 403 with a code
+ * the SPA acts on: ask for the code (log in again through /api/mfa/verify/).
+ */
+export const SecondFactorWhenEnabled: Permission<true> = {
+  name: "SecondFactorWhenEnabled",
+  authed: true,
+  needsUser: "always",
+  allowsAccount: (user, caller) => !user.mfaEnabled || caller.aal === "aal2",
+  refusal: () =>
+    new ApiError(403, {
+      detail: "This needs a session that used your second factor: log in again with your code.",
+      code: "mfa_step_up_required",
+    }),
+};
+
 export const IsAuthenticatedOrReadOnly: Permission<false> = {
   name: "IsAuthenticatedOrReadOnly",
   authed: false,

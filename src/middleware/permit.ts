@@ -73,9 +73,11 @@ export async function initial(
     refuse(account.error);
   }
   const user = account.ok ? account.value : null;
-  if (user !== null && !permissions.every((p) => p.allowsAccount?.(user) ?? true)) {
+  const refusing =
+    user !== null && caller !== null && permissions.find((p) => !(p.allowsAccount?.(user, caller) ?? true));
+  if (refusing) {
     throttles.refund(verdicts);
-    refuse(permissionDenied());
+    refuse(refusing.refusal?.() ?? permissionDenied());
   }
   if (!enforced) {
     try {
@@ -96,12 +98,18 @@ export type PermitOptions = {
   /** Replaces DEFAULT_THROTTLE_CLASSES for this route, as DRF's `throttle_classes` / `get_throttles()` do. */
   throttles?: readonly ThrottleName[];
   /**
-   * The route decides on what it reads (a password, a superuser flag): its reads, the account lookup
-   * included, go to the primary instead of the nearest replica (middleware/d1-session.ts).
+   * Where the route's reads go (middleware/d1-session.ts), when not where its method and caller send
+   * them: "primary" for a route that decides on what it reads (a superuser flag, a token's state),
+   * "nearby" for one whose write re-checks in its own statement what the decision rested on.
    */
-  primary?: boolean;
+  reads?: "primary" | "nearby";
   /** false: no Bearer authentication, every request anonymous (simplejwt's token views: `authentication_classes = ()`). */
   authenticate?: boolean;
+  /**
+   * The view takes or gives credentials (a password, a token): none of its answers — errors, 405 and
+   * OPTIONS included — may be kept by a cache (RFC 6749 §5.1).
+   */
+  noStore?: boolean;
 };
 
 /** A view's authentication, permission_classes and throttle_classes, run by `initial`. */
@@ -114,8 +122,12 @@ export function permit<P extends Permission[]>(
     permissions,
     throttles: options.throttles,
     authenticate: options.authenticate ?? true,
-    primary: options.primary ?? false,
+    reads: options.reads,
+    noStore: options.noStore ?? false,
   };
-  const middleware = createMiddleware<AppEnv>((c, next) => initial(c, facts, next)) as MiddlewareHandler<EnvFor<P>>;
+  const middleware = createMiddleware<AppEnv>((c, next) => {
+    if (facts.noStore) c.header("Cache-Control", "no-store");
+    return initial(c, facts, next);
+  }) as MiddlewareHandler<EnvFor<P>>;
   return describes(middleware, facts);
 }

@@ -48,10 +48,10 @@ function viewLookup(routes: readonly RouterRoute[]): (path: string) => View | un
  * What DRF's view checks for OPTIONS and for a method it does not offer: authentication, permissions
  * and throttles of the view, which here are its GET route's (or, without one, its first route's).
  */
-function viewFacts(view: View): Pick<PermitFacts, "permissions" | "throttles" | "authenticate"> {
+function viewFacts(view: View): Pick<PermitFacts, "permissions" | "throttles" | "authenticate" | "noStore"> {
   const routes = view.routes.get("GET") ?? [...view.routes.values()][0] ?? [];
   const facts = permitFacts(routes.map((route) => findTargetHandler(route.handler)));
-  return facts ?? { permissions: [AllowAny], throttles: undefined, authenticate: true };
+  return facts ?? { permissions: [AllowAny], throttles: undefined, authenticate: true, noStore: false };
 }
 
 /**
@@ -86,8 +86,10 @@ export class Views {
   readonly unrouted = async (c: Context<AppEnv>) => {
     const view = this.#viewOf(c.req.path);
     if (!view) return renderError(slashMissing(c, this.#viewOf) ?? notFound(), c);
+    const facts = viewFacts(view);
+    if (facts.noStore) c.header("Cache-Control", "no-store");
     // DRF runs authentication, permissions and throttles for OPTIONS and unsupported methods too.
-    await initial(c, viewFacts(view), null);
+    await initial(c, facts, null);
     if (c.req.method === "OPTIONS") return c.json(METADATA);
     throw methodNotAllowed(c.req.method, view.allow);
   };

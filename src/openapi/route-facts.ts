@@ -37,8 +37,10 @@ export type PermitFacts = {
   throttles: readonly RouteThrottle[] | undefined;
   /** Whether Bearer authentication runs (simplejwt's token views have none). */
   authenticate: boolean;
-  /** Whether the route's reads go to the D1 primary (middleware/d1-session.ts reads this). */
-  primary: boolean;
+  /** Where the route's reads go, when it says (middleware/d1-session.ts reads this). */
+  reads: "primary" | "nearby" | undefined;
+  /** Whether no answer of the view may be cached: it takes or gives credentials. */
+  noStore: boolean;
 };
 
 export type RouteFacts =

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { validationError } from "../lib/errors";
 import { afterResponse } from "../middleware/background";
-import { AllowAny, IsAuthenticated } from "../middleware/permissions";
+import { AllowAny, IsAuthenticated, SecondFactorWhenEnabled } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
 import { validateJson } from "../middleware/validate";
 import { describe, ok } from "../openapi/describe";
@@ -21,10 +21,15 @@ export const emailRoutes = new Hono<AppEnv>()
       description:
         "Mails a link to the new address and, when the current one is verified, a second link to it: the address " +
         "changes (verified) once both are followed. Until then the account's email is unchanged. An address another " +
-        "account has verified gets no link, and the answer is the same.",
+        "account has verified gets no link, and the answer is the same. With a second factor on, only from a " +
+        "session that used it (403 `mfa_step_up_required` otherwise).",
       responses: ok("Sent.", detailResponse),
     }),
-    permit([IsAuthenticated], { throttles: ["email_change"], primary: true }),
+    permit([IsAuthenticated, SecondFactorWhenEnabled], {
+      throttles: ["email_change"],
+      reads: "primary",
+      noStore: true,
+    }),
     validateJson(emailChangeBody),
     async (c) => {
       const user = await c.var.user;
@@ -48,7 +53,7 @@ export const emailRoutes = new Hono<AppEnv>()
       responses: ok("Confirmed; `detail` says whether the other address must still confirm.", detailResponse),
       errors: [404],
     }),
-    permit([AllowAny], { throttles: ["email_verify"], primary: true }),
+    permit([AllowAny], { throttles: ["email_verify"], reads: "primary", noStore: true }),
     validateJson(emailChangeConfirmBody),
     async (c) => {
       const outcome = await confirmEmailChange(c.var.db, c.req.valid("json").key);

@@ -2,10 +2,9 @@ import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { users } from "../db/schema";
 import type { AppEnv } from "../env";
-import { deliverRefresh } from "../lib/cookies";
 import { nonFieldError, validationError } from "../lib/errors";
 import { afterResponse } from "../middleware/background";
-import { AllowAny, IsAuthenticated } from "../middleware/permissions";
+import { AllowAny, IsAuthenticated, SecondFactorWhenEnabled } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
 import { throttleAddress } from "../middleware/throttle";
 import { validateJson } from "../middleware/validate";
@@ -20,6 +19,7 @@ import { passwordProblems } from "../services/password-policy";
 import { hashPassword, verifyPassword } from "../services/passwords";
 import { revokeAllSessions } from "../services/refresh-tokens";
 import { insertSession, newSession, sessionTokens } from "../services/sessions";
+import { loginAnswer, rememberDevice } from "./token";
 
 // Django's SetPasswordForm, whose errors dj-rest-auth passes through.
 const PASSWORDS_DIFFER = "The two password fields didn’t match.";
@@ -33,10 +33,11 @@ export const passwordRoutes = new Hono<AppEnv>()
       summary: "Change the caller's password",
       description:
         "Ends every session of the account, spends any pending reset link, answers a fresh token pair, and mails " +
-        "a notice to the account's verified address.",
+        "a notice to the account's verified address. With a second factor on, only from a session that used it " +
+        "(403 `mfa_step_up_required` otherwise).",
       responses: ok("Changed; the new token pair.", passwordChangedResponse),
     }),
-    permit([IsAuthenticated], { primary: true }),
+    permit([IsAuthenticated, SecondFactorWhenEnabled], { reads: "primary", noStore: true }),
     validateJson(passwordChangeBody),
     async (c) => {
       const { db, config } = c.var;
@@ -49,8 +50,10 @@ export const passwordRoutes = new Hono<AppEnv>()
       if (problems.length > 0) throw validationError({ new_password: problems });
       if (body.new_password !== body.new_password_confirm) throw nonFieldError("Passwords don't match");
 
-      // Every session ends — a thief holding any of them is out — and the caller gets a fresh one.
-      const session = newSession(config, c.req.header("User-Agent"));
+      // Every session ends — a thief holding any of them is out — and the caller gets a fresh one, at the
+      // level of the one it changed the password with.
+      const { aal, amr } = c.var.caller;
+      const session = newSession(config, c.req.header("User-Agent"), { aal, amr });
       const [, tokens] = await Promise.all([
         db.batch([
           db
@@ -64,9 +67,7 @@ export const passwordRoutes = new Hono<AppEnv>()
         sessionTokens(config, user.id, session),
       ]);
       afterResponse(c, (context) => notifyPasswordChanged(context, user.id));
-      c.header("Cache-Control", "no-store");
-      const refresh = deliverRefresh(c, tokens.refresh, tokens.refreshClaims.exp);
-      return c.json({ detail: "Password updated successfully.", ...refresh, access: tokens.access });
+      return c.json({ detail: "Password updated successfully.", ...(await loginAnswer(c, user.id, tokens)) });
     },
   )
   .post(
@@ -98,7 +99,7 @@ export const passwordRoutes = new Hono<AppEnv>()
         "anyone in: log in with the new password. A bad uid or token: 400 `Invalid value`.",
       responses: ok("The password is reset.", detailResponse),
     }),
-    permit([AllowAny], { throttles: ["password_reset"], primary: true }),
+    permit([AllowAny], { throttles: ["password_reset"], reads: "primary", noStore: true }),
     validateJson(passwordResetConfirmBody),
     async (c) => {
       const { db } = c.var;
@@ -111,7 +112,8 @@ export const passwordRoutes = new Hono<AppEnv>()
         throw validationError({ token: ["Invalid value"] });
       }
       afterResponse(c, (context) => notifyPasswordChanged(context, user.id));
-      c.header("Cache-Control", "no-store");
+      // No login (OWASP), but the client that proved the mailbox and set the password is a known device.
+      await rememberDevice(c, user.id);
       return c.json({ detail: "Password has been reset with the new password." });
     },
   );

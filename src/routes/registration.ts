@@ -2,7 +2,6 @@ import { eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { users } from "../db/schema";
 import type { AppEnv } from "../env";
-import { deliverRefresh } from "../lib/cookies";
 import { nonFieldError, validationError } from "../lib/errors";
 import { afterResponse } from "../middleware/background";
 import { AllowAny } from "../middleware/permissions";
@@ -20,6 +19,7 @@ import { passwordProblems } from "../services/password-policy";
 import { hashPassword } from "../services/passwords";
 import { insertSession, newSession, sessionTokens } from "../services/sessions";
 import { usernameKey } from "../services/usernames";
+import { loginAnswer } from "./token";
 
 /**
  * Registration (the tutorial's RegisterView, answering with a token pair) and the verification of the
@@ -37,7 +37,7 @@ export const registrationRoutes = new Hono<AppEnv>()
         "An address another account has verified is not refused: that account's owner is told instead.",
       responses: created("The account and its first token pair.", registrationResponse),
     }),
-    permit([AllowAny], { primary: true }),
+    permit([AllowAny], { reads: "primary", noStore: true }),
     validateJson(registerBody),
     async (c) => {
       const { db, config } = c.var;
@@ -75,9 +75,7 @@ export const registrationRoutes = new Hono<AppEnv>()
       );
       if (account!.email !== "") afterResponse(c, (context) => sendVerification(context, account!.id));
       const tokens = await sessionTokens(config, account!.id, session);
-      c.header("Cache-Control", "no-store");
-      const refresh = deliverRefresh(c, tokens.refresh, tokens.refreshClaims.exp);
-      return c.json({ user: serializeNewUser(account!), ...refresh, access: tokens.access }, 201);
+      return c.json({ user: serializeNewUser(account!), ...(await loginAnswer(c, account!.id, tokens)) }, 201);
     },
   )
   .post(
@@ -91,7 +89,7 @@ export const registrationRoutes = new Hono<AppEnv>()
       responses: ok("Verified.", detailResponse),
       errors: [404],
     }),
-    permit([AllowAny], { throttles: ["email_verify"], primary: true }),
+    permit([AllowAny], { throttles: ["email_verify"], reads: "primary", noStore: true }),
     validateJson(verifyEmailBody),
     async (c) => {
       await verifyEmail(c.var.db, c.req.valid("json").key);

@@ -1,27 +1,37 @@
-import { eq } from "drizzle-orm";
+import { eq, type SQL } from "drizzle-orm";
 import { type Context, Hono } from "hono";
-import { users } from "../db/schema";
+import type { Database } from "../db/client";
+import { type User, users } from "../db/schema";
 import type { AppEnv } from "../env";
-import { clearRefreshCookie, deliverRefresh, deviceCookie, refreshTokenOf, setDeviceCookie } from "../lib/cookies";
-import { authenticationFailed, nonFieldError, tokenNotValid } from "../lib/errors";
+import {
+  clearRefreshCookie,
+  deliverRefresh,
+  deviceCookie,
+  refreshTokenOf,
+  setChallengeCookie,
+  setDeviceCookie,
+} from "../lib/cookies";
+import { authenticationFailed, tokenNotValid } from "../lib/errors";
 import { AllowAny } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
 import { validateJson } from "../middleware/validate";
 import { describe, ok } from "../openapi/describe";
-import { emptyResponse, obtainBody, refreshBody, tokenPairResponse, verifyBody } from "../schemas/token";
+import { emptyResponse, loginResponse, obtainBody, refreshBody, tokenPairResponse, verifyBody } from "../schemas/token";
 import { verifiedHolder } from "../services/accounts";
-import { DEVICE_LIFETIME, issueDeviceToken, knownDevice } from "../services/devices";
-import { LoginThrottle } from "../services/login-throttle";
+import { DEVICE_LIFETIME, deviceOf, issueDeviceToken } from "../services/devices";
+import { GuessThrottle } from "../services/guess-throttle";
+import { startSession } from "../services/login";
+import { CHALLENGE_LIFETIME, issueChallenge } from "../services/mfa-challenge";
 import { burnOneDerivation, verifyPassword } from "../services/passwords";
 import {
   blacklistInKv,
-  isRevoked,
+  checkTokenState,
   RefreshRefused,
   revokeSession,
   rotateRefreshToken,
 } from "../services/refresh-tokens";
-import { insertSession, newSession, recordLogin, sessionTokens } from "../services/sessions";
-import { decodeOrRefuse, type TokenClaims } from "../services/tokens";
+import { newSession } from "../services/sessions";
+import { decodeOrRefuse, type TokenClaims, type TokenPair } from "../services/tokens";
 import { usernameKey } from "../services/usernames";
 
 // One message for a wrong password, an unknown user and an inactive user, so none can be told apart.
@@ -45,22 +55,48 @@ async function orRefused<T>(work: Promise<T>): Promise<T> {
 const mirrorToKv = (c: Context<AppEnv>, claims: TokenClaims) =>
   c.executionCtx.waitUntil(blacklistInKv(c.env.BLACKLIST, claims));
 
-/** A device cookie names the account it logged into; the `login` throttle counts each known device apart. */
-const deviceOf = (c: Context<AppEnv>, key: string) => knownDevice(c.var.config, deviceCookie(c), key);
+/**
+ * The client that just proved it holds the account (a login, a registration, a password change or
+ * reset, a second factor) becomes one of its known devices: its failed guesses get a budget of their
+ * own (services/devices.ts), which a stranger's cannot use up.
+ */
+export async function rememberDevice(c: Context, userId: number): Promise<void> {
+  setDeviceCookie(c, await issueDeviceToken(c.var.config, userId), DEVICE_LIFETIME);
+}
+
+/** A login's answer, simplejwt's: the new token pair (the refresh token as a cookie in cookie mode), and the device cookie. */
+export async function loginAnswer(c: Context, userId: number, tokens: TokenPair) {
+  await rememberDevice(c, userId);
+  return { ...deliverRefresh(c, tokens.refresh, tokens.refreshClaims.exp), access: tokens.access };
+}
+
+/** The guesser a login counts: the client's device if it is one of this account's, every unknown client otherwise. */
+async function guesser(c: Context<AppEnv>, unknownClients: string, userId: number | undefined) {
+  const device = await deviceOf(c.var.config, deviceCookie(c));
+  return device && (userId === undefined || device.userId === userId) ? { device } : { unknownClients };
+}
+
+/** What a login names: the account as read near the user, how to find it again, and its guess throttle. */
+type Found = { user: User | undefined; where: SQL; throttle: GuessThrottle };
 
 /**
- * A login by username: the throttle (keyed by the name, known at once) is asked alongside the user
- * lookup, which reveals nothing until the password has been checked. A name this isolate knows to be
- * out of guesses is refused before anything else starts.
+ * A login by username: the throttle (keyed by the name, known at once, or by the device the client
+ * says it is) is asked alongside the account lookup, which reveals nothing until the password has been
+ * checked. A name this isolate knows to be out of guesses is refused before anything else starts.
  */
-async function byUsername(c: Context<AppEnv>, key: string) {
-  const throttle = new LoginThrottle(c.env, c.var.config, key, await deviceOf(c, key));
+async function byUsername(c: Context<AppEnv>, key: string): Promise<Found> {
+  let throttle = new GuessThrottle(c.env, c.var.config, "login", await guesser(c, key, undefined));
   if (throttle.knownRefused()) await throttle.check();
-  const [, user] = await Promise.all([
-    throttle.check(),
-    c.var.db.select().from(users).where(eq(users.usernameKey, key)).get(),
-  ]);
-  return { user, throttle };
+  const where = eq(users.usernameKey, key);
+  const [, user] = await Promise.all([throttle.check(), accountBy(c.var.db, where)]);
+  const counted = await guesser(c, key, user?.id);
+  if (!("device" in counted)) {
+    // The device cookie was another account's: this guess is an unknown client's, and counts as one.
+    await throttle.forgive();
+    throttle = new GuessThrottle(c.env, c.var.config, "login", counted);
+    await throttle.check();
+  }
+  return { user, where, throttle };
 }
 
 /**
@@ -68,12 +104,55 @@ async function byUsername(c: Context<AppEnv>, key: string) {
  * is found first, so that its username and its email share one budget of guesses; an unknown or
  * unverified email is throttled by itself, the same way, so the answer and its timing tell nothing.
  */
-async function byEmail(c: Context<AppEnv>, email: string) {
-  const user = await c.var.db.select().from(users).where(verifiedHolder(email)).get();
+async function byEmail(c: Context<AppEnv>, email: string): Promise<Found> {
+  const where = verifiedHolder(email);
+  const user = await accountBy(c.var.db, where);
   const key = user?.usernameKey ?? `email:${email.toLowerCase()}`;
-  const throttle = new LoginThrottle(c.env, c.var.config, key, user ? await deviceOf(c, key) : null);
+  const throttle = new GuessThrottle(c.env, c.var.config, "login", await guesser(c, key, user?.id));
   await throttle.check();
-  return { user, throttle };
+  return { user, where, throttle };
+}
+
+const accountBy = (db: Database, where: SQL) => db.select().from(users).where(where).get();
+
+/**
+ * The account the password opens, checked as read near the user — and, only when that read could be
+ * behind (no such account yet, or another password), on the primary. Every way through costs one
+ * lookup near the user, one on the primary and one password derivation, known account or not (two
+ * derivations only when the primary's hash differs from the replica's: a password changed moments ago).
+ */
+async function checkedAccount(c: Context<AppEnv>, found: Found, password: string): Promise<User | null> {
+  const near = found.user;
+  if (near && (await verifyPassword(password, near.password))) return near;
+  const fresh = await accountBy(c.var.primaryDb(), found.where);
+  if (!fresh) {
+    if (!near) await burnOneDerivation(password);
+    return null;
+  }
+  if (near && fresh.password === near.password) return null;
+  return (await verifyPassword(password, fresh.password)) ? fresh : null;
+}
+
+/**
+ * What a right password leads to: an MFA challenge (no token, no write), or a session, started in one
+ * round trip to the primary that re-checks what was read near the user. When the primary says that
+ * changed, the account is read again there, once, and the answer follows what it says.
+ */
+async function passwordLogin(c: Context<AppEnv>, user: User, retried = false): Promise<Response> {
+  const { config } = c.var;
+  if (user.mfaEnabled) {
+    const challenge = await issueChallenge(config, user.id, user.password);
+    // Bound to this client: the nonce goes back only as an HttpOnly cookie (services/mfa-challenge.ts).
+    setChallengeCookie(c, challenge.nonce, CHALLENGE_LIFETIME);
+    return c.json({ mfa_required: true as const, ephemeral_token: challenge.token });
+  }
+  const session = newSession(config, c.req.header("User-Agent"));
+  const tokens = await startSession(c.var.db, config, user, session);
+  if (tokens) return c.json(await loginAnswer(c, user.id, tokens));
+  const fresh = retried ? undefined : await accountBy(c.var.primaryDb(), eq(users.id, user.id));
+  // A password changed since it was checked: the one given was checked against the old hash.
+  if (!fresh?.isActive || fresh.password !== user.password) throw noActiveAccount();
+  return passwordLogin(c, fresh, true);
 }
 
 /** Where app.ts mounts the token views; the log-in box of the browsable API uses the first and the logout. */
@@ -82,11 +161,6 @@ export const LOGOUT_PATH = `${TOKEN_PATH}blacklist/`;
 
 /** simplejwt's token views. Like them, they ignore the Authorization header (no authentication). */
 export const tokenRoutes = new Hono<AppEnv>()
-  .use(async (c, next) => {
-    await next();
-    // RFC 6749 §5.1: responses carrying tokens must not be cached.
-    c.header("Cache-Control", "no-store");
-  })
   .post(
     "/",
     describe({
@@ -96,34 +170,23 @@ export const tokenRoutes = new Hono<AppEnv>()
         "By `username` or `email`. At most 10 failed logins per account per hour from unknown clients (the `login` " +
         "throttle), and 10 more for each device that has logged in before (the `__Host-device` cookie set here). " +
         "With `X-Token-Transport: cookie`, the refresh token is set as the HttpOnly `__Host-refresh` cookie instead.",
-      responses: ok("A new token pair (a new session).", tokenPairResponse),
+      responses: ok(
+        "A new token pair (a new session); or, for an account with a second factor, the challenge to answer " +
+          "with POST /api/mfa/verify/ (and no token).",
+        loginResponse,
+      ),
       errors: [401, 503],
     }),
-    permit([AllowAny], { authenticate: false, primary: true }),
+    // Read near the user: the session's batch re-checks on the primary what the login read (services/login.ts).
+    permit([AllowAny], { authenticate: false, reads: "nearby", noStore: true }),
     validateJson(obtainBody),
     async (c) => {
-      const { db, config } = c.var;
       const { username, email, password } = c.req.valid("json");
-      const { user, throttle } = await (username !== undefined
-        ? byUsername(c, usernameKey(username))
-        : byEmail(c, email!));
-      if (!user) {
-        await burnOneDerivation(password);
-        throw noActiveAccount();
-      }
-      const passwordOk = await verifyPassword(password, user.password);
-      if (!passwordOk || !user.isActive) throw noActiveAccount();
-
-      const session = newSession(config, c.req.header("User-Agent"));
-      const [, , tokens, device] = await Promise.all([
-        throttle.forgive(),
-        db.batch([recordLogin(db, user.id, session.createdAt), insertSession(db, session, user.id)]),
-        sessionTokens(config, user.id, session),
-        issueDeviceToken(config, user.usernameKey),
-      ]);
-      // This client is now a known device of the account: its failed logins get a budget of their own.
-      setDeviceCookie(c, device, DEVICE_LIFETIME);
-      return c.json({ ...deliverRefresh(c, tokens.refresh, tokens.refreshClaims.exp), access: tokens.access });
+      const found = await (username !== undefined ? byUsername(c, usernameKey(username)) : byEmail(c, email!));
+      const user = await checkedAccount(c, found, password);
+      if (!user?.isActive) throw noActiveAccount();
+      await found.throttle.forgive();
+      return passwordLogin(c, user);
     },
   )
   .post(
@@ -135,7 +198,7 @@ export const tokenRoutes = new Hono<AppEnv>()
       responses: ok("A new access token and the next refresh token.", tokenPairResponse),
       errors: [401, 403],
     }),
-    permit([AllowAny], { authenticate: false, primary: true }),
+    permit([AllowAny], { authenticate: false, reads: "primary", noStore: true }),
     validateJson(refreshBody),
     async (c) => {
       const claims = await refreshClaims(c, refreshTokenOf(c, c.req.valid("json").refresh));
@@ -149,15 +212,17 @@ export const tokenRoutes = new Hono<AppEnv>()
     describe({
       tag: "token",
       summary: "Check that a token is valid",
+      description:
+        "Valid: signed by this API, unexpired, of a live session and an active account — what authentication " +
+        "accepts. A token of an ended session (or a refresh token rotated away) is 400 `Token is blacklisted`.",
       responses: ok("The token is valid.", emptyResponse),
-      errors: [401],
+      errors: [400, 401],
     }),
-    permit([AllowAny], { authenticate: false, primary: true }),
+    permit([AllowAny], { authenticate: false, reads: "primary", noStore: true }),
     validateJson(verifyBody),
     async (c) => {
       const claims = await decodeOrRefuse(c.var.config, c.req.valid("json").token, null, tokenNotValid);
-      // simplejwt answers a blacklisted token here with a 400 validation error, not a 401.
-      if (await isRevoked(c.var.db, c.env.BLACKLIST, claims)) throw nonFieldError("Token is blacklisted");
+      await checkTokenState(c.var.db, c.env.BLACKLIST, claims);
       return c.json({});
     },
   )
@@ -170,7 +235,7 @@ export const tokenRoutes = new Hono<AppEnv>()
       responses: ok("The session is revoked.", emptyResponse),
       errors: [401, 403],
     }),
-    permit([AllowAny], { authenticate: false, primary: true }),
+    permit([AllowAny], { authenticate: false, reads: "primary", noStore: true }),
     validateJson(refreshBody),
     async (c) => {
       const claims = await refreshClaims(c, refreshTokenOf(c, c.req.valid("json").refresh));

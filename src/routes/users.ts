@@ -10,7 +10,7 @@ import { validateJson } from "../middleware/validate";
 import { describe, listOf, noContent, ok } from "../openapi/describe";
 import { adminUserPatch, serializeUser, userResponse } from "../schemas/users";
 import { otherVerifiedHolder, TAKEN, uniqueAccount } from "../services/accounts";
-import { clearLoginFailures } from "../services/login-throttle";
+import { clearLoginFailures } from "../services/guess-throttle";
 import { revokeAllSessions } from "../services/refresh-tokens";
 import { usernameKey } from "../services/usernames";
 
@@ -70,7 +70,7 @@ export const userRoutes = new Hono<AppEnv>()
       responses: noContent("Ended."),
       errors: [403],
     }),
-    permit([IsAdminUser], { primary: true }),
+    permit([IsAdminUser], { reads: "primary" }),
     accountObject,
     async (c) => {
       checkSuperuserBoundary(await c.var.user, c.var.found, {});
@@ -90,7 +90,7 @@ export const userRoutes = new Hono<AppEnv>()
       responses: noContent("Forgotten."),
       errors: [403, 503],
     }),
-    permit([IsAdminUser], { primary: true }),
+    permit([IsAdminUser], { reads: "primary" }),
     accountObject,
     async (c) => {
       checkSuperuserBoundary(await c.var.user, c.var.found, {});
@@ -106,7 +106,7 @@ export const userRoutes = new Hono<AppEnv>()
       summary: "Change an account: names, email, is_active, is_staff (staff)",
       responses: ok("The changed account.", userResponse),
     }),
-    permit([IsAdminUser], { primary: true }),
+    permit([IsAdminUser], { reads: "primary" }),
     accountObject,
     validateJson(adminUserPatch),
     async (c) => {

@@ -31,6 +31,20 @@ const refresh = z
 
 export const tokenPairResponse = z.object({ refresh, access: z.string() }).meta({ id: "TokenPair" });
 
+/** dj-rest-auth's MFA login: a right password for an account with a second factor answers this, and no token. */
+export const mfaChallengeResponse = z
+  .object({
+    mfa_required: z.literal(true),
+    ephemeral_token: z.string().meta({
+      description:
+        "Answer it with POST /api/mfa/verify/ within five minutes, from this client (it is bound to the " +
+        "HttpOnly `__Host-mfa` cookie set with it).",
+    }),
+  })
+  .meta({ id: "MfaChallenge" });
+
+export const loginResponse = z.union([tokenPairResponse, mfaChallengeResponse]);
+
 /** simplejwt's verify and blacklist views answer `{}`. */
 export const emptyResponse = z.object({}).meta({ id: "Empty" });
 

@@ -12,8 +12,11 @@ import {
   emailChangeOldMail,
   passwordChangedMail,
   passwordResetMail,
+  recoveryCodeUsedMail,
+  secondFactorMail,
   verifyEmailMail,
 } from "./mail-templates";
+import { recoveryCodesLeft } from "./mfa";
 
 // The mails of account recovery, each a job run after the response (lib/background.ts): whether an
 // account exists is found out here, where no answer and no timing can show it.
@@ -136,4 +139,19 @@ export async function notifyPasswordChanged(context: MailContext, userId: number
   const user = await accountById(context, userId);
   if (!user?.emailVerified || user.email === "") return;
   await deliver(context, "password_changed", passwordChangedMail(user.email, user.username));
+}
+
+/** The second factor turned on or off: a word to the account's verified address. */
+export async function notifySecondFactor(context: MailContext, userId: number, on: boolean): Promise<void> {
+  const user = await accountById(context, userId);
+  if (!user?.emailVerified || user.email === "") return;
+  await deliver(context, "second_factor", secondFactorMail(user.email, user.username, on));
+}
+
+/** A recovery code logged in: a word to the account's verified address, with how many remain. */
+export async function notifyRecoveryCodeUsed(context: MailContext, userId: number): Promise<void> {
+  const user = await accountById(context, userId);
+  if (!user?.emailVerified || user.email === "") return;
+  const remaining = await recoveryCodesLeft(context.db, userId);
+  await deliver(context, "recovery_code_used", recoveryCodeUsedMail(user.email, user.username, remaining));
 }

@@ -89,3 +89,28 @@ export const emailChangeOldMail = (to: string, username: string, newEmail: strin
     after: [`The link works once, for ${hours(lifetime)}.`],
     closing: "If you did not ask for this, do not confirm, and change your password: someone else may know it.",
   });
+
+export const secondFactorMail = (to: string, username: string, on: boolean) =>
+  render(to, {
+    subject: on ? "Two-factor authentication is on" : "Two-factor authentication is off",
+    paragraphs: on
+      ? [
+          `The account "${username}" now asks for a code from your authenticator app at every login, and every ` +
+            "session that did not was ended. Keep your recovery codes somewhere safe.",
+        ]
+      : [`The account "${username}" no longer asks for a second factor at login.`],
+    closing: "If you did not do this, reset your password at once: someone else may be in your account.",
+  });
+
+export const recoveryCodeUsedMail = (to: string, username: string, remaining: number) =>
+  render(to, {
+    subject: "A recovery code was used",
+    paragraphs: [
+      `Someone logged into the account "${username}" with one of its recovery codes. ${remaining} unused ` +
+        `code${remaining === 1 ? "" : "s"} remain.`,
+      remaining <= 3
+        ? "Make new ones soon: POST /api/mfa/recovery-codes/ from a session that used your second factor."
+        : "",
+    ].filter(Boolean),
+    closing: "If it was not you, reset your password at once and make new recovery codes.",
+  });

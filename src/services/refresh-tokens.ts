@@ -3,9 +3,10 @@ import type { Database } from "../db/client";
 import { sessions, users } from "../db/schema";
 import { nowSeconds } from "../lib/clock";
 import type { Config } from "../lib/config";
+import { authenticationFailed, nonFieldError } from "../lib/errors";
 import { randomId } from "../lib/random-id";
-import { userWithSession } from "./sessions";
-import { issueTokenPair, type TokenClaims, type TokenPair } from "./tokens";
+import { liveAccount, userWithSession } from "./sessions";
+import { issueTokenPair, type TokenClaims, type TokenPair, userIdOf } from "./tokens";
 
 // D1's primary (every token view writes, so its requests' sessions start there: strongly consistent)
 // decides whether a refresh token may be used; KV only mirrors what D1 already refused, for cheap reads.
@@ -50,10 +51,11 @@ export async function rotateRefreshToken(db: Database, config: Config, claims: T
         sql`exists (select 1 from ${users} where ${users.id} = ${sessions.userId} and ${users.isActive} = 1)`,
       ),
     )
-    .returning({ expiresAt: sessions.expiresAt })
+    .returning({ expiresAt: sessions.expiresAt, aal: sessions.aal, amr: sessions.amr })
     .get();
   if (!rotated) throw await refusal(db, claims, now);
-  return issueTokenPair(config, Number(claims.user_id), { id: claims.fam, expiresAt: rotated.expiresAt }, childJti);
+  // The session keeps the level it was started with.
+  return issueTokenPair(config, Number(claims.user_id), { id: claims.fam, ...rotated }, childJti);
 }
 
 /** Logout: ends the refresh token's session, which also refuses every access token minted in it. */
@@ -102,12 +104,24 @@ async function refusal(db: Database, claims: TokenClaims, now: Date): Promise<Re
   return new RefreshRefused("Token is expired"); // the session outlived its absolute lifetime
 }
 
-/** Whether a token (access or refresh) belongs to an ended session or, for refresh, was rotated away. */
-export async function isRevoked(db: Database, blacklist: KVNamespace, claims: TokenClaims): Promise<boolean> {
-  if ((await knownRevoked(blacklist, claims)) === true) return true;
-  const session = (await sessionOf(db, claims))?.session;
-  if (!session || session.revokedAt) return true;
-  return claims.token_type === "refresh" && session.currentJti !== claims.jti;
+/**
+ * simplejwt's verify, refusing what authentication refuses: an id that names no account, an inactive
+ * account (both 401, as authentication words them), a token of an ended session or, for a refresh
+ * token, one rotated away (simplejwt's 400 "Token is blacklisted").
+ */
+export async function checkTokenState(db: Database, blacklist: KVNamespace, claims: TokenClaims): Promise<void> {
+  const userId = userIdOf(claims);
+  if (userId === null) {
+    throw authenticationFailed("Token contained no recognizable user identification", { code: "token_not_valid" });
+  }
+  const [known, row] = await Promise.all([
+    knownRevoked(blacklist, claims),
+    userWithSession.get(db, { userId, sessionId: claims.fam }),
+  ]);
+  if (!row?.user.isActive) liveAccount(row);
+  const session = row!.session;
+  const rotatedAway = claims.token_type === "refresh" && session?.currentJti !== claims.jti;
+  if (known === true || !session || session.revokedAt || rotatedAway) throw nonFieldError("Token is blacklisted");
 }
 
 /** Whether KV already lists the token as refused; null when KV cannot say (it only ever saves a D1 query). */

@@ -5,7 +5,7 @@ import { type Session, sessions, type User, users } from "../db/schema";
 import type { Config } from "../lib/config";
 import { accessTokenRefused, authenticationFailed } from "../lib/errors";
 import { randomId } from "../lib/random-id";
-import { issueTokenPair } from "./tokens";
+import { type Assurance, issueTokenPair, PASSWORD_ONLY } from "./tokens";
 
 // The session's columns but its id (the caller knows it), so that no two columns share a name: the
 // query rides in a batch with the handler's (RequestD1.rideAlong), where rows come back as objects.
@@ -38,13 +38,13 @@ export function liveAccount(row: UserWithSession | undefined): User {
   return row.user;
 }
 
-/** A login session about to start: its id, first refresh jti, absolute end and client. */
-export type NewSession = { id: string; jti: string; createdAt: Date; expiresAt: Date; userAgent: string };
+/** A login session about to start: its id, first refresh jti, absolute end, client and assurance. */
+export type NewSession = { id: string; jti: string; createdAt: Date; expiresAt: Date; userAgent: string } & Assurance;
 
 /** How much of a User-Agent a session keeps: enough to tell devices apart, no more. */
 const USER_AGENT_LENGTH = 256;
 
-export function newSession(config: Config, userAgent = ""): NewSession {
+export function newSession(config: Config, userAgent = "", assurance: Assurance = PASSWORD_ONLY): NewSession {
   const now = Date.now();
   return {
     id: randomId(),
@@ -52,6 +52,7 @@ export function newSession(config: Config, userAgent = ""): NewSession {
     createdAt: new Date(now),
     expiresAt: new Date(now + config.sessionLifetime * 1000),
     userAgent: userAgent.slice(0, USER_AGENT_LENGTH),
+    ...assurance,
   };
 }
 
@@ -68,6 +69,8 @@ export const insertSession = (db: Database, session: NewSession, userId: number 
     createdAt: session.createdAt,
     expiresAt: session.expiresAt,
     userAgent: session.userAgent,
+    aal: session.aal,
+    amr: session.amr,
   });
 
 /** simplejwt's UPDATE_LAST_LOGIN, unexecuted: a login batches it with the session it starts. */

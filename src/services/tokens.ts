@@ -8,8 +8,18 @@ import { keyFor, keyRing } from "./signing-keys";
 // Tokens as simplejwt 5.5 makes them (claims token_type, exp, iat, jti, user_id as a string), plus
 // `fam`: the id of the login session both tokens belong to (the table `sessions`; simplejwt calls the
 // refresh tokens of one login a "family", hence the claim's name, which stays as it is on the wire).
-// Like simplejwt's custom claims it is copied from the refresh token into every access token minted from it.
+// Like simplejwt's custom claims it is copied from the refresh token into every access token minted
+// from it, as are the session's assurance: `aal` ("aal1" a password, "aal2" and a second factor) and
+// `amr`, RFC 8176's method names (["pwd"], ["pwd","otp"]…).
 export type TokenType = "access" | "refresh";
+
+export type AssuranceLevel = "aal1" | "aal2";
+
+/** How a session was started: the assurance level and RFC 8176's authentication methods. */
+export type Assurance = { aal: AssuranceLevel; amr: string[] };
+
+/** What a password alone gives (and what tokens issued before `aal` existed are taken to say). */
+export const PASSWORD_ONLY: Assurance = { aal: "aal1", amr: ["pwd"] };
 
 export type TokenClaims = {
   token_type: TokenType;
@@ -18,7 +28,7 @@ export type TokenClaims = {
   jti: string;
   user_id: string;
   fam: string;
-};
+} & Assurance;
 
 /** simplejwt's TokenError: its message is what the client is told. */
 export class TokenError extends Error {
@@ -55,8 +65,8 @@ export async function signClaims(config: Config, claims: Record<string, unknown>
 
 function sign(config: Config, claims: TokenClaims): Promise<string> {
   // Key order as simplejwt writes it: token_type, exp, iat, jti, then the user and custom claims.
-  const { token_type, exp, iat, jti, user_id, fam } = claims;
-  return signClaims(config, { token_type, exp, iat, jti, user_id, fam });
+  const { token_type, exp, iat, jti, user_id, fam, aal, amr } = claims;
+  return signClaims(config, { token_type, exp, iat, jti, user_id, fam, aal, amr });
 }
 
 export type TokenPair = { refresh: string; access: string; refreshClaims: TokenClaims };
@@ -68,7 +78,7 @@ export type TokenPair = { refresh: string; access: string; refreshClaims: TokenC
 export async function issueTokenPair(
   config: Config,
   userId: number,
-  session: { id: string; expiresAt: Date },
+  session: { id: string; expiresAt: Date } & Assurance,
   jti = randomId(),
 ): Promise<TokenPair> {
   const iat = nowSeconds();
@@ -80,6 +90,8 @@ export async function issueTokenPair(
     jti,
     user_id: String(userId),
     fam: session.id,
+    aal: session.aal,
+    amr: session.amr,
   };
   const accessClaims: TokenClaims = {
     ...refreshClaims,
@@ -106,7 +118,19 @@ export async function decodeToken(config: Config, raw: string, expectedType: Tok
   if (expectedType !== null && payload.token_type !== expectedType) throw new TokenError("Token has wrong type");
   if (payload.token_type !== "access" && payload.token_type !== "refresh") throw new TokenError("Token has wrong type");
   if (typeof payload.user_id !== "string" || typeof payload.fam !== "string") throw new TokenError("Token is invalid");
-  return payload as TokenClaims;
+  return { ...(payload as TokenClaims), ...assuranceOf(payload) };
+}
+
+/** A token's assurance claims, checked; a token from before they existed says what a password alone does. */
+function assuranceOf(payload: Record<string, unknown>): Assurance {
+  if (payload.aal === undefined && payload.amr === undefined) return PASSWORD_ONLY;
+  const amr = payload.amr;
+  const valid =
+    (payload.aal === "aal1" || payload.aal === "aal2") &&
+    Array.isArray(amr) &&
+    amr.every((method) => typeof method === "string");
+  if (!valid) throw new TokenError("Token is invalid");
+  return { aal: payload.aal as AssuranceLevel, amr: amr as string[] };
 }
 
 /**

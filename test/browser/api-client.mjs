@@ -34,7 +34,10 @@ async function servedDocument() {
   const state = await mkdtemp(join(tmpdir(), "edge-drf-api-schema-"));
   const worker = await unstable_startWorker({
     config: join(ROOT, "wrangler.toml"),
-    bindings: { JWT_SIGNING_KEYS: { type: "secret_text", value: THROWAWAY_KEYS } },
+    bindings: {
+      JWT_SIGNING_KEYS: { type: "secret_text", value: THROWAWAY_KEYS },
+      SECRET_KEY: { type: "secret_text", value: Buffer.alloc(32, 7).toString("base64") },
+    },
     dev: { server: { port: await freePort() }, inspector: false, persist: state, watch: false, logLevel: "warn" },
   });
   try {

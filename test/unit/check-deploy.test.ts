@@ -33,7 +33,7 @@ const production = (vars: Record<string, unknown> = {}, more: Partial<WorkerConf
   r2_buckets: [{ binding: "AVATARS", bucket_name: "edge-drf-api-avatars-production" }],
   durable_objects: { bindings: [{ name: "RATE_LIMITER" }] },
   send_email: [{ name: "EMAIL" }],
-  secrets: { required: ["JWT_SIGNING_KEYS"] },
+  secrets: { required: ["JWT_SIGNING_KEYS", "SECRET_KEY"] },
   observability: { enabled: true },
   ...more,
 });
@@ -93,7 +93,7 @@ describe("mail", () => {
     ]);
     const resend = production(
       { MAIL_TRANSPORT: "resend" },
-      { secrets: { required: ["JWT_SIGNING_KEYS", "RESEND_API_KEY"] } },
+      { secrets: { required: ["JWT_SIGNING_KEYS", "SECRET_KEY", "RESEND_API_KEY"] } },
     );
     expect(check(resend)).toEqual({ errors: [], warnings: [] });
   });

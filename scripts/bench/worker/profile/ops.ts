@@ -9,7 +9,7 @@ import { serializeBook } from "../../../../src/schemas/books";
 import { initKeySet } from "../../../../src/services/key-rotation";
 import { hashPassword } from "../../../../src/services/passwords";
 import { recordLogin, userWithSession } from "../../../../src/services/sessions";
-import { decodeToken, issueTokenPair, type TokenClaims } from "../../../../src/services/tokens";
+import { decodeToken, issueTokenPair, PASSWORD_ONLY, type TokenClaims } from "../../../../src/services/tokens";
 import type { BenchRoutes } from "../entry";
 
 // The app's own queries, run as a read runs them: on a D1 session that may use any instance.
@@ -40,7 +40,7 @@ async function envSigningWith(env: Env, alg: Algorithm): Promise<Env> {
   return swapped;
 }
 const pair = (env: Env) =>
-  issueTokenPair(loadConfig(env), 1, { id: "bench-session", expiresAt: new Date(Date.now() + 86_400_000) });
+  issueTokenPair(loadConfig(env), 1, { id: "bench-session", expiresAt: new Date(Date.now() + 86_400_000), ...PASSWORD_ONLY });
 /** Signing a pair, or verifying its access token, with a key set of `alg`: the cost of each algorithm. */
 const signWith =
   (alg: Algorithm): Op =>
@@ -64,7 +64,7 @@ const OPS: Record<string, Op> = {
   "jwt-verify": each(({ env, token }) => decodeToken(loadConfig(env), token, "access")),
   // A login or refresh signs a pair: one refresh and one access token.
   "jwt-sign-pair": each(({ env }) =>
-    issueTokenPair(loadConfig(env), 1, { id: "bench-session", expiresAt: new Date(Date.now() + 86_400_000) }),
+    issueTokenPair(loadConfig(env), 1, { id: "bench-session", expiresAt: new Date(Date.now() + 86_400_000), ...PASSWORD_ONLY }),
   ),
   "jwt-sign-pair-es256": signWith("ES256"),
   "jwt-sign-pair-eddsa": signWith("EdDSA"),
