@@ -3,16 +3,19 @@
 // static server on a free port that calls the API served by `npm run dev` on another free port — a
 // different origin, so every call depends on CORS (the API is started with that origin, and only that
 // one, in CORS_ALLOWED_ORIGINS). A second copy of the SPA on a third port plays a foreign page. Then
-// it renders the interactive docs with nothing but the API reachable, authorizes and tries an endpoint,
-// and walks the browsable API: log in through its box, create a book through its form, see the 201.
-// Screenshots go to test/artifacts/.
+// it walks an account's recovery from the mailed links (the API's FRONTEND_URL is the SPA, the mail is
+// read from the local outbox), renders the interactive docs with nothing but the API reachable,
+// authorizes and tries an endpoint, and walks the browsable API: log in through its box, create a book
+// through its form, see the 201. Screenshots go to test/artifacts/.
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { chromium } from "playwright-core";
-import { ROOT, startDevServer } from "../e2e/dev-server.mjs";
+import { freePort, ROOT, startDevServer } from "../e2e/dev-server.mjs";
 import { serveStatic } from "./static-server.mjs";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -21,6 +24,9 @@ const ARTIFACTS = join(ROOT, "test/artifacts");
 // wrangler dev sees every request come from 127.0.0.1, so yesterday's runs must not count.
 const STATE = join(ROOT, ".wrangler/browser-test-state");
 const BOOKMARK = "x-d1-bookmark";
+/** The SPA's users' password (spa/app.ts), and the one a reset gives. */
+const PASSWORD = "correct horse battery staple";
+const NEW_PASSWORD = "a lantern by the door";
 
 let passed = 0;
 function check(condition, message, detail = "") {
@@ -121,7 +127,7 @@ async function spaFlow(context, spa, foreign, server) {
   const api = server.url;
   const page = await context.newPage();
   const traffic = recordApiTraffic(page, api);
-  await page.goto(`${spa}/?api=${encodeURIComponent(api)}`);
+  await page.goto(`${spa}/`);
   check((await page.evaluate(() => location.origin)) !== api, "the SPA runs on another origin than the API");
   const step = async (name) => {
     const result = await runStep(page, traffic, name);
@@ -205,7 +211,7 @@ async function foreignPage(context, foreign, server) {
   const api = server.url;
   const page = await context.newPage();
   const traffic = recordApiTraffic(page, api);
-  await page.goto(`${foreign}/?api=${encodeURIComponent(api)}`);
+  await page.goto(`${foreign}/`);
 
   const posts = () => answered(server, "POST", "/api/token/refresh/");
   const preflights = () => answered(server, "OPTIONS", "/api/token/refresh/");
@@ -234,10 +240,116 @@ async function foreignPage(context, foreign, server) {
   await page.close();
 }
 
+/** The line a page reported for `step` (its first), once it is there. */
+async function reported(page, step) {
+  const line = page.locator(`li[data-step="${step}"]`).first();
+  await line.waitFor({ timeout: 30_000 });
+  return { ok: (await line.getAttribute("data-ok")) === "true", text: await line.textContent() };
+}
+
+/**
+ * The link in the newest mail to `to` about `subject`, read from the dev server's local outbox as
+ * `npm run outbox -- --json` prints it. Mail is written after the answer (waitUntil): ask again until
+ * it is there, or 10 s have passed.
+ */
+async function mailedLink(server, to, subject) {
+  const outbox = ["scripts/outbox.mjs", "--persist-to", server.state, "--to", to, "--json"];
+  for (const deadline = Date.now() + 10_000; ; ) {
+    const { stdout } = await promisify(execFile)(process.execPath, outbox, { cwd: ROOT });
+    const mail = JSON.parse(stdout).findLast((m) => m.subject === subject);
+    const link = mail?.text.match(/https?:\/\/\S+/)?.[0];
+    if (link) return link;
+    if (mail) throw new Error(`the mail "${subject}" to ${to} has no link:\n${mail.text}`);
+    if (Date.now() > deadline) throw new Error(`no mail "${subject}" to ${to} in the outbox after 10 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * Account recovery as an SPA ships it: register with an address, follow the mailed link to verify it,
+ * forget the password, follow the mailed reset link, choose a new password and log in with it. Each
+ * link is opened in a tab of its own, as from a mail client: the page has nothing but its address.
+ */
+async function recoveryFlow(context, spa, server) {
+  const api = server.url;
+  const home = await context.newPage();
+  const traffic = recordApiTraffic(home, api);
+  await home.goto(`${spa}/`);
+  const registered = await runStep(home, traffic, "register");
+  check(registered.ok, "register in the SPA with an address", registered.text);
+  const address = `${await home.evaluate(() => sessionStorage.getItem("username"))}@example.com`;
+
+  const verifyLink = new URL(await mailedLink(server, address, "Confirm your email address"));
+  check(
+    verifyLink.origin === spa && verifyLink.pathname === "/verify-email" && verifyLink.searchParams.has("key"),
+    "the outbox holds a verification mail whose link is the SPA's /verify-email",
+    `${verifyLink.origin}${verifyLink.pathname}?key=…`,
+  );
+  const verifyPage = await context.newPage();
+  await verifyPage.goto(verifyLink.href);
+  const verified = await reported(verifyPage, "verify-email");
+  check(verified.ok, "the link's page (the SPA, by its history-API fallback) verifies the address", verified.text);
+  check(
+    verifyPage.url() === `${spa}/verify-email`,
+    "and takes the key out of the address bar (history.replaceState)",
+    verifyPage.url(),
+  );
+  await verifyPage.close();
+
+  const forgot = await runStep(home, traffic, "forgot-password");
+  check(forgot.ok, "forgot password", forgot.text);
+  const resetLink = new URL(await mailedLink(server, address, "Reset your password"));
+  const token = resetLink.searchParams.get("token");
+  check(
+    resetLink.origin === spa && resetLink.pathname === "/password-reset" && resetLink.searchParams.has("uid") && token,
+    "the reset mail links to the SPA's /password-reset",
+    `${resetLink.origin}${resetLink.pathname}?uid=…&token=…`,
+  );
+  const resetPage = await context.newPage();
+  const resetTraffic = recordApiTraffic(resetPage, api);
+  await resetPage.goto(resetLink.href);
+  const form = resetPage.locator("#password-reset-form");
+  await form.waitFor();
+  check(
+    resetPage.url() === `${spa}/password-reset` && (await resetPage.locator("#home").isHidden()),
+    "its page shows a new-password form, the token already out of the address bar",
+    resetPage.url(),
+  );
+  await form.locator('input[name="email"]').fill(address);
+  await form.locator('input[name="new_password1"]').fill(NEW_PASSWORD);
+  await form.locator('input[name="new_password2"]').fill(NEW_PASSWORD);
+  await form.locator('button[type="submit"]').click();
+  const reset = await reported(resetPage, "reset-password");
+  check(reset.ok, "submit the form: the confirm", reset.text);
+  const login = await reported(resetPage, "login-new-password");
+  check(login.ok, "then the page logs in with the new password, by email", login.text);
+  await resetPage.waitForTimeout(100);
+  const confirm = resetTraffic.find(isPost("/api/password/reset/confirm/"));
+  const confirmHeaders = await confirm?.request.allHeaders();
+  const loginBody = resetTraffic.find(isPost("/api/token/"))?.request.postDataJSON();
+  check(
+    confirm?.status === 200 && confirmHeaders.referer === undefined && loginBody?.email === address,
+    "on the wire: the confirm's 200, with no Referer (no-referrer), and the login by email",
+    `POST /api/password/reset/confirm/ ${confirm?.status}, Referer: ${confirmHeaders?.referer}; POST /api/token/ {${Object.keys(loginBody ?? {}).join(", ")}}`,
+  );
+
+  const old = await fetch(`${api}/api/token/`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: address, password: PASSWORD }),
+  });
+  check(old.status === 401, "the old password no longer logs in", `POST /api/token/ → ${old.status}`);
+  const screenshot = join(ARTIFACTS, "browser-spa-recovery.png");
+  await resetPage.screenshot({ path: screenshot, fullPage: true });
+  console.log(`  screenshot: ${screenshot}`);
+  await resetPage.close();
+  await home.close();
+}
+
 /** A user of its own (and its password) and an access token, as Swagger UI's Authorize dialog takes it. */
 async function accessToken(api) {
   const username = `docs${Date.now().toString(36)}`;
-  const password = "correct horse battery staple";
+  const password = PASSWORD;
   const res = await fetch(`${api}/api/register/`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -473,18 +585,24 @@ const cleanups = [];
 try {
   await mkdir(ARTIFACTS, { recursive: true });
   const dir = join(ROOT, "test/browser/spa");
-  const spa = await serveStatic(dir);
+  // The SPA's build needs the API's URL (import.meta.env.API_URL), the API the SPA's origin: the
+  // API's port is chosen first.
+  const port = await freePort();
+  const spa = await serveStatic(dir, { api: `http://localhost:${port}` });
   cleanups.push(spa.stop);
-  const foreign = await serveStatic(dir);
+  const foreign = await serveStatic(dir, { api: `http://localhost:${port}` });
   cleanups.push(foreign.stop);
   const script = await fetch(`${spa.url}/app.js`);
   if (script.status !== 200) throw new Error(`the SPA's script does not build: ${await script.text()}`);
-  const api = await startDevServer({ state: STATE, vars: { CORS_ALLOWED_ORIGINS: spa.url } });
+  // The mailed links lead to the SPA: FRONTEND_URL/verify-email?key=…, FRONTEND_URL/password-reset?….
+  const vars = { CORS_ALLOWED_ORIGINS: spa.url, FRONTEND_URL: spa.url };
+  const api = await startDevServer({ port, state: STATE, vars });
   cleanups.push(api.stop);
   console.log(`  SPA on ${spa.url}, foreign page on ${foreign.url}, API on ${api.url}`);
   const browser = await launchChromium();
   cleanups.push(browser.close);
   await spaFlow(browser.context, spa.url, foreign.url, api);
+  await recoveryFlow(browser.context, spa.url, api);
   await docsPage(browser.context, api.url);
   await browsableApi(browser.context, api.url);
   console.log(`browser: ${passed} passed, 0 failed`);

@@ -1,6 +1,9 @@
 // The SPA's own origin: a static file server, as any SPA host (a CDN, `vite preview`) would be. A
 // request for x.js where only x.ts exists gets x.ts bundled for the browser by esbuild, as an SPA's
-// build would do it. By hand: node test/browser/static-server.mjs [port] (default 5173).
+// build would do it, with the API's URL built in (import.meta.env.API_URL, as Vite's env variables).
+// A path with no file extension gets index.html (the history-API fallback of SPA hosts), so the
+// page that a mailed link opens, /password-reset?uid=…, is the SPA's.
+// By hand: node test/browser/static-server.mjs [port] [api] (default 5173 and http://localhost:8787).
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { extname, join, normalize } from "node:path";
@@ -9,8 +12,8 @@ import { build } from "esbuild";
 
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css" };
 
-/** The file's contents; a missing .js is compiled from the .ts beside it. */
-async function contents(file) {
+/** The file's contents; a missing .js is compiled from the .ts beside it, for the API at `api`. */
+async function contents(file, api) {
   try {
     return await readFile(file);
   } catch (error) {
@@ -24,18 +27,23 @@ async function contents(file) {
     sourcemap: "inline",
     write: false,
     logLevel: "silent",
+    define: { "import.meta.env.API_URL": JSON.stringify(api) },
   });
   return result.outputFiles[0].contents;
 }
 
-/** Serves `dir` on localhost, on `port` (default a free one); resolves to its `url` and a `stop` function. */
-export function serveStatic(dir, port = 0) {
+/**
+ * Serves `dir` on localhost, on `port` (default a free one), its script built to call the API at
+ * `api`; resolves to its `url` and a `stop` function.
+ */
+export function serveStatic(dir, { port = 0, api = "http://localhost:8787" } = {}) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
-    const file = join(dir, path.endsWith("/") ? `${path}index.html` : path);
+    // Every route of the SPA (/, /verify-email, /password-reset) is index.html; the script finds its page.
+    const file = join(dir, extname(path) === "" ? "index.html" : path);
     let body;
     try {
-      body = await contents(file);
+      body = await contents(file, api);
     } catch (error) {
       if (error.code === "ENOENT") return res.writeHead(404).end();
       // A compile error is shown where the page's script would be, and makes the test fail loudly.
@@ -56,6 +64,7 @@ export function serveStatic(dir, port = 0) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { url } = await serveStatic(fileURLToPath(new URL("spa/", import.meta.url)), Number(process.argv[2] ?? 5173));
-  console.log(`SPA on ${url}/ (API: add ?api=http://localhost:8821 for another port than 8787)`);
+  const [port = "5173", api = "http://localhost:8787"] = process.argv.slice(2);
+  const { url } = await serveStatic(fileURLToPath(new URL("spa/", import.meta.url)), { port: Number(port), api });
+  console.log(`SPA on ${url}/, calling the API on ${api}`);
 }

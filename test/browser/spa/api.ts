@@ -5,7 +5,8 @@
 import createClient, { type ClientPathsWithMethod, type FetchResponse, type Middleware } from "openapi-fetch";
 import type { paths } from "./api-schema";
 
-export const API = new URLSearchParams(location.search).get("api") ?? "http://localhost:8787";
+/** Built in, as an SPA's build does (import.meta.env): a page opened from a mailed link knows it too. */
+export const API = import.meta.env.API_URL;
 export const BOOKMARK = "x-d1-bookmark";
 /** Cookie mode: the refresh token travels as the HttpOnly __Host-refresh cookie, never through this script. */
 export const COOKIE_MODE = { "X-Token-Transport": "cookie" };

@@ -1,36 +1,33 @@
-// The SPA's page script: one step per button, each reporting what the page could see. Bundled for the
-// browser by esbuild when the static server is asked for app.js (test/browser/static-server.mjs).
+// The SPA's page script: one step per button, each reporting what the page could see, and the pages
+// that mailed links open (recovery.ts). Bundled for the browser by esbuild when the static server is
+// asked for app.js (test/browser/static-server.mjs).
 import { API, BOOKMARK, bookmarkSent, COOKIE_MODE, client, post, session } from "./api";
+import { linkPages } from "./recovery";
+import { report } from "./report";
 
 const PASSWORD = "correct horse battery staple";
 // The username outlives a reload (it is no secret); the tokens do not.
 const username = sessionStorage.getItem("username") ?? `spa${Date.now().toString(36)}`;
 sessionStorage.setItem("username", username);
+const email = `${username}@example.com`;
 /** Bearer mode only: in cookie mode the page never holds a refresh token. */
 let bearerRefresh: string | undefined;
 
 document.getElementById("origin")!.textContent = location.origin;
 document.getElementById("api")!.textContent = API;
 
-/** One line per step: data-step names it, data-ok says whether it did what it should. */
-function report(step: string, ok: boolean, text: string) {
-  const line = document.createElement("li");
-  Object.assign(line.dataset, { step, ok: String(ok) });
-  line.textContent = text;
-  document.getElementById("log")!.append(line);
-}
-
 const steps: Record<string, () => Promise<void>> = {
   async register() {
     const { data, response } = await post("/api/register/", {
       username,
+      email,
       password: PASSWORD,
       password_confirm: PASSWORD,
     });
     report(
       "register",
-      response.status === 201,
-      `POST /api/register/ → ${response.status}, user ${data?.user.username}`,
+      response.status === 201 && data?.user.email === email && !data.user.email_verified,
+      `POST /api/register/ → ${response.status}, user ${data?.user.username}, ${data?.user.email} verified: ${data?.user.email_verified}`,
     );
   },
   async login() {
@@ -138,6 +135,15 @@ const steps: Record<string, () => Promise<void>> = {
       `POST /api/token/blacklist/ (cookie) → ${response.status}; a refresh after it → ${again.response.status} ${JSON.stringify(again.error)}`,
     );
   },
+  async "forgot-password"() {
+    // The same answer for any address: whether a mail goes out is decided after it.
+    const { data, response } = await post("/api/password/reset/", { email });
+    report(
+      "forgot-password",
+      response.status === 200,
+      `POST /api/password/reset/ for ${email} → ${response.status} ${data?.detail}`,
+    );
+  },
   async throttle() {
     // The login throttle: 10 failed logins per account per hour, then 429.
     const attempts = [];
@@ -156,6 +162,11 @@ const steps: Record<string, () => Promise<void>> = {
     );
   },
 };
+
+// A history-API route: the host answers every path with index.html, and the path picks the page.
+const linkPage = linkPages[location.pathname];
+document.getElementById("home")!.hidden = linkPage !== undefined;
+linkPage?.();
 
 for (const [step, run] of Object.entries(steps)) {
   document
