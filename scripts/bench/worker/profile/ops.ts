@@ -40,7 +40,11 @@ async function envSigningWith(env: Env, alg: Algorithm): Promise<Env> {
   return swapped;
 }
 const pair = (env: Env) =>
-  issueTokenPair(loadConfig(env), 1, { id: "bench-session", expiresAt: new Date(Date.now() + 86_400_000), ...PASSWORD_ONLY });
+  issueTokenPair(loadConfig(env), 1, {
+    id: "bench-session",
+    expiresAt: new Date(Date.now() + 86_400_000),
+    ...PASSWORD_ONLY,
+  });
 /** Signing a pair, or verifying its access token, with a key set of `alg`: the cost of each algorithm. */
 const signWith =
   (alg: Algorithm): Op =>
@@ -64,7 +68,11 @@ const OPS: Record<string, Op> = {
   "jwt-verify": each(({ env, token }) => decodeToken(loadConfig(env), token, "access")),
   // A login or refresh signs a pair: one refresh and one access token.
   "jwt-sign-pair": each(({ env }) =>
-    issueTokenPair(loadConfig(env), 1, { id: "bench-session", expiresAt: new Date(Date.now() + 86_400_000), ...PASSWORD_ONLY }),
+    issueTokenPair(loadConfig(env), 1, {
+      id: "bench-session",
+      expiresAt: new Date(Date.now() + 86_400_000),
+      ...PASSWORD_ONLY,
+    }),
   ),
   "jwt-sign-pair-es256": signWith("ES256"),
   "jwt-sign-pair-eddsa": signWith("EdDSA"),
