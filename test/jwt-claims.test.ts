@@ -20,7 +20,18 @@ describe("JWT_ISSUER and JWT_AUDIENCE (simplejwt's ISSUER and AUDIENCE)", () => 
     const { access, refresh } = await api.register();
     for (const token of [access, refresh]) {
       const claims = claimsOf(token);
-      expect(Object.keys(claims)).toEqual(["token_type", "exp", "iat", "jti", "user_id", "fam", "aud", "iss"]);
+      expect(Object.keys(claims)).toEqual([
+        "token_type",
+        "exp",
+        "iat",
+        "jti",
+        "user_id",
+        "fam",
+        "aal",
+        "amr",
+        "aud",
+        "iss",
+      ]);
       expect(claims).toMatchObject({ aud: AUDIENCE, iss: ISSUER });
     }
     expect((await api.me(access)).status).toBe(200);

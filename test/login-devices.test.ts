@@ -1,16 +1,24 @@
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { initKeySet } from "../src/services/key-rotation";
 import {
   call,
+  claimsOf,
   FORBIDDEN,
+  me,
   post,
   randomIp,
   registerUser,
+  STRONG_PASSWORD,
+  setActive,
   staffUser,
   superuser,
   type TestUser,
   unique,
   verifyEmailOf,
 } from "./helpers";
+import { envWith, keyOf, signWith, testKeySet, workerWith } from "./helpers/key-sets";
+import { headerOf } from "./helpers/tokens";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -93,6 +101,93 @@ describe("brute force without lockout: device cookies", () => {
       expect((await attempt({ username: typed, password: "wrong" })).status).toBe(401);
     }
     expect((await attempt({ username: owner.username, password: owner.password })).status).toBe(429);
+  });
+});
+
+describe("device tokens: the account by id, never an identity", () => {
+  it("name the account by id, under a type of their own and no sub, signed by no key the JWKS publishes", async () => {
+    const user = await registerUser();
+    const token = await knownDevice(user);
+    expect(headerOf(token)).toEqual({ alg: "HS256", typ: "device+jwt" });
+    const claims = claimsOf(token);
+    expect(claims).toEqual({
+      uid: String(user.id),
+      jti: expect.any(String),
+      iat: expect.any(Number),
+      exp: expect.any(Number),
+    });
+    expect(claims).not.toHaveProperty("sub");
+    // As a bearer token it is refused like any forgery.
+    expect((await me(token)).status).toBe(401);
+    expect((await post("/api/token/verify/", { token })).status).toBe(401);
+    // A service verifying the API's tokens with the published keys (an ES256 set) refuses it.
+    const set = await initKeySet("ES256");
+    const api = workerWith(envWith(set));
+    const asymmetric = await api.call("POST", "/api/token/", { username: user.username, password: user.password });
+    const device = deviceCookie(asymmetric).value;
+    const jwks = createLocalJWKSet((await (await api.call("GET", "/.well-known/jwks.json")).json()) as JSONWebKeySet);
+    await expect(jwtVerify(device, jwks)).rejects.toThrow();
+  });
+
+  it("after a rename, the old cookies are no device of whoever registers that name next", async () => {
+    const [alice, admin] = await Promise.all([registerUser(), staffUser()]);
+    const oldCookie = await knownDevice(alice);
+    const renamed = await call(
+      "PATCH",
+      `/api/users/${alice.id}/`,
+      { username: unique("alice2") },
+      { token: admin.access },
+    );
+    expect(renamed.status).toBe(200);
+    const newcomer = await registerUser({ username: alice.username });
+    await lockOut(newcomer.username);
+    // The old cookie names alice's account, not the newcomer's: it is an unknown client there.
+    expect((await attempt({ username: newcomer.username, password: newcomer.password }, oldCookie)).status).toBe(429);
+  });
+
+  it("registration, a password change, a reset confirmation and a second factor hand one out, as a login does", async () => {
+    const registered = await post("/api/register/", {
+      username: unique(),
+      password: STRONG_PASSWORD,
+      password_confirm: STRONG_PASSWORD,
+    });
+    expect(deviceCookie(registered).value.split(".")).toHaveLength(3);
+    const user = await registerUser();
+    const next = "a brand new passphrase";
+    const changed = await post(
+      "/api/password/change/",
+      { old_password: user.password, new_password: next, new_password_confirm: next },
+      { token: user.access },
+    );
+    expect(claimsOf(deviceCookie(changed).value)).toMatchObject({ uid: String(user.id) });
+  });
+});
+
+describe("the token views never let a cache keep an answer, 405 included; verify refuses what authentication does", () => {
+  it("answers a method it does not offer with 405 and Cache-Control: no-store", async () => {
+    for (const path of ["/api/token/", "/api/token/refresh/", "/api/mfa/verify/", "/api/password/reset/confirm/"]) {
+      const res = await call("GET", path);
+      expect([res.status, res.headers.get("Cache-Control")], path).toEqual([405, "no-store"]);
+    }
+  });
+
+  it("refuses a token authentication refuses: a user_id that is not one's canonical id, an inactive account", async () => {
+    const user = await registerUser();
+    const claims = claimsOf(user.access);
+    const key = keyOf(testKeySet(), "current");
+    const padded = await signWith(key, { ...claims, user_id: `0${claims.user_id}` });
+    expect((await me(padded)).status).toBe(401);
+    const res = await post("/api/token/verify/", { token: padded });
+    expect([res.status, await res.json()]).toEqual([
+      401,
+      { detail: "Token contained no recognizable user identification", code: "token_not_valid" },
+    ]);
+    await setActive(user.id, false);
+    const inactive = await post("/api/token/verify/", { token: user.access });
+    expect([inactive.status, await inactive.json()]).toEqual([
+      401,
+      { detail: "User is inactive", code: "user_inactive" },
+    ]);
   });
 });
 

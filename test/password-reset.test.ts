@@ -144,6 +144,8 @@ describe("setting a new password with the link", () => {
     const res = await confirm(newPassword(link));
     expect([res.status, await res.json()]).toEqual([200, DONE]);
     expect(res.headers.get("Cache-Control")).toBe("no-store");
+    // No tokens, but the client that proved the mailbox is a known device from now on.
+    expect(res.headers.getSetCookie().filter((c) => c.startsWith("__Host-device="))).toHaveLength(1);
     expect((await me(user.access)).status).toBe(401);
     expect((await post("/api/token/refresh/", { refresh: user.refresh })).status).toBe(401);
     expect((await post("/api/token/", { username: user.username, password: user.password })).status).toBe(401);

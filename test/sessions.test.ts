@@ -32,7 +32,17 @@ describe("the sessions API", () => {
     expect(sessions[0]!.user_agent).toHaveLength(256);
     expect(sessions[1]!.user_agent).toBe("Phone/1.0");
     for (const s of sessions) {
-      expect(Object.keys(s)).toEqual(["id", "created_at", "last_used_at", "expires_at", "user_agent", "current"]);
+      expect(Object.keys(s)).toEqual([
+        "id",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "user_agent",
+        "aal",
+        "amr",
+        "current",
+      ]);
+      expect([s.aal, s.amr]).toEqual(["aal1", ["pwd"]]);
       expect(new Date(s.expires_at).getTime() - new Date(s.created_at).getTime()).toBe(30 * 86_400_000);
     }
     expect(JSON.stringify(sessions)).not.toContain(phone.refresh.split(".")[1]!);

@@ -74,6 +74,7 @@ export type WriteGuard = { statement: RequestStatement; explain: () => Promise<n
 export class RequestD1 {
   #session: D1DatabaseSession | null = null;
   #pending: Pending | null = null;
+  #condition: RequestStatement | null = null;
   readonly #d1: D1Database;
   readonly #start: () => string;
   readonly #guard: (d1: RequestD1) => WriteGuard | null;
@@ -95,14 +96,31 @@ export class RequestD1 {
 
   /** D1's batch: one round trip, one transaction, statements in order. */
   async batch<T = unknown>(statements: RequestStatement[]): Promise<D1Result<T>[]> {
+    const condition = this.#condition;
+    this.#condition = null;
     const guard = statements.some((s) => WRITES.test(s.sql)) ? this.#guard(this) : null;
-    const all = guard ? [guard.statement, ...statements] : statements;
+    const first = [condition, guard?.statement].filter((s) => s !== null && s !== undefined);
+    const all = [...first, ...statements];
     try {
       const results = await guarded(() => this.#open().batch<T>(all.map((s) => this.#d1Statement(s))));
-      return guard ? results.slice(1) : results;
+      return results.slice(first.length);
     } catch (e) {
       if (guard && sessionEnded(e)) return guard.explain();
       throw e;
+    }
+  }
+
+  /**
+   * Runs the batch `send` makes (at once: Drizzle sends it synchronously) behind `condition`, a
+   * statement that aborts the batch when what the request decided on no longer holds on the primary
+   * (db/decision-guard.ts). Its result is not among the batch's.
+   */
+  batchBehind<T>(condition: RequestStatement, send: () => Promise<T>): Promise<T> {
+    this.#condition = condition;
+    try {
+      return send();
+    } finally {
+      this.#condition = null;
     }
   }
 

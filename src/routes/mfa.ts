@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import type { Database } from "../db/client";
-import { type MfaFactor, type User, users } from "../db/schema";
+import { type MfaFactor, mfaFactors, type User, users } from "../db/schema";
 import type { AppEnv } from "../env";
 import type { Config } from "../lib/config";
 import { challengeCookie, clearChallengeCookie, deviceCookie } from "../lib/cookies";
@@ -86,11 +86,11 @@ async function acceptedCode(
   return stored && stored.usedAt === null ? { recoveryCode: hash } : null;
 }
 
-/** What a login with a second factor reads near the user (or, missing there, on the primary). */
+/** What a login with a second factor reads near the user (or, missing there, on the primary): one round trip. */
 async function verifyState(db: Database, userId: number) {
-  const [user, factor] = await Promise.all([
-    db.select().from(users).where(eq(users.id, userId)).get(),
-    factorOf(db, userId),
+  const [[user], [factor]] = await db.batch([
+    db.select().from(users).where(eq(users.id, userId)),
+    db.select().from(mfaFactors).where(eq(mfaFactors.userId, userId)),
   ]);
   return { user, factor };
 }

@@ -1,7 +1,7 @@
 import { and, eq, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
-import { decisionChanged, decisionGuard } from "../db/decision-guard";
+import { batchIfStill, decisionChanged } from "../db/decision-guard";
 import { type User, users } from "../db/schema";
 import type { Config } from "../lib/config";
 import { insertSession, type NewSession, recordLogin, sessionTokens } from "./sessions";
@@ -28,11 +28,10 @@ export async function startSession(
   session: NewSession,
   spend: BatchItem<"sqlite">[] = [],
 ): Promise<TokenPair | null> {
-  const batch = db.batch([
-    decisionGuard(db, user.id, asRead(user)),
-    ...spend,
+  const batch = batchIfStill(db, user.id, asRead(user), [
     insertSession(db, session, user.id),
     recordLogin(db, user.id, session.createdAt),
+    ...spend,
   ]);
   // The tokens are signed while the batch travels; they are thrown away if it is refused.
   const [written, tokens] = await Promise.all([

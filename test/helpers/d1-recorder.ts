@@ -5,11 +5,14 @@ export type D1Call = { kind: "all" | "raw" | "first" | "run" | "batch"; sql: str
 /** One session the Worker opened, with what it was started from and the round trips made on it. */
 export type RecordedSession = { start: string | undefined; calls: D1Call[] };
 
-type Recorded = { statement: D1PreparedStatement; sql: string };
+type Recorded = { sql: string; values: unknown[] };
 const RECORDED = Symbol("recorded statement");
 
 /** Decides whether a round trip fails, given its SQL: the error D1 would throw, or null to run it. */
 export type Fault = (sql: string[]) => Error | null;
+
+// D1 sends a session's writes to the primary, whatever the session started from.
+const WRITES = /^\s*(insert|update|delete|replace)\b/i;
 
 /**
  * The real D1 binding, with a record of every session the Worker opens (`withSession(start)`) and of
@@ -24,7 +27,10 @@ export function recordingD1({
   beforeCall = () => {},
 }: {
   d1?: D1Database;
-  /** Where sessions that may read a replica are served from: one behind the primary (LAGGING_REPLICA). */
+  /**
+   * Where sessions that may read a replica read from: one behind the primary (LAGGING_REPLICA). Their
+   * writes (a round trip with a statement that writes) go to the primary, as D1 sends them.
+   */
   replica?: D1Database;
   fault?: Fault;
   /** Runs (and is awaited) before a round trip is sent: to change the database under a request. */
@@ -32,7 +38,7 @@ export function recordingD1({
 } = {}) {
   const sessions: RecordedSession[] = [];
 
-  const statement = (real: D1PreparedStatement, sql: string, session: RecordedSession): D1PreparedStatement => {
+  const statement = (sql: string, values: unknown[], session: RecordedSession, on: Sources): D1PreparedStatement => {
     const run =
       (kind: D1Call["kind"]) =>
       async (...args: unknown[]) => {
@@ -40,11 +46,12 @@ export function recordingD1({
         await beforeCall([sql]);
         const error = fault([sql]);
         if (error) throw error;
+        const real = prepared(on.of([sql]), { sql, values });
         return (real[kind as "all"] as (...a: unknown[]) => unknown).apply(real, args);
       };
     return {
-      [RECORDED]: { statement: real, sql } satisfies Recorded,
-      bind: (...values: unknown[]) => statement(real.bind(...values), sql, session),
+      [RECORDED]: { sql, values } satisfies Recorded,
+      bind: (...more: unknown[]) => statement(sql, [...values, ...more], session, on),
       all: run("all"),
       raw: run("raw"),
       first: run("first"),
@@ -52,28 +59,43 @@ export function recordingD1({
     } as unknown as D1PreparedStatement;
   };
   const unwrap = (s: D1PreparedStatement) => (s as unknown as { [RECORDED]: Recorded })[RECORDED];
+  const prepared = (source: D1Database | D1DatabaseSession, { sql, values }: Recorded) => {
+    const real = source.prepare(sql);
+    return values.length > 0 ? real.bind(...values) : real;
+  };
 
-  const session = (real: D1Database | D1DatabaseSession, recorded: RecordedSession) => ({
-    prepare: (sql: string) => statement(real.prepare(sql), sql, recorded),
+  /** Where a round trip goes: reads to the session's source, writes to the primary. */
+  type Sources = { of: (sql: string[]) => D1Database | D1DatabaseSession };
+
+  const session = (on: Sources, recorded: RecordedSession) => ({
+    prepare: (sql: string) => statement(sql, [], recorded, on),
     batch: async (statements: D1PreparedStatement[]) => {
-      const sql = statements.map((s) => unwrap(s).sql);
+      const recordedStatements = statements.map(unwrap);
+      const sql = recordedStatements.map((s) => s.sql);
       recorded.calls.push({ kind: "batch", sql });
       await beforeCall(sql);
       const error = fault(sql);
       if (error) throw error;
-      return real.batch(statements.map((s) => unwrap(s).statement));
+      const source = on.of(sql);
+      return source.batch(recordedStatements.map((s) => prepared(source, s)));
     },
-    getBookmark: () => ("getBookmark" in real ? real.getBookmark() : null),
+    getBookmark: () => {
+      const source = on.of([]);
+      return "getBookmark" in source ? source.getBookmark() : null;
+    },
   });
 
   const unsessioned: RecordedSession = { start: "none", calls: [] };
   const binding = {
-    ...session(d1, unsessioned),
+    ...session({ of: () => d1 }, unsessioned),
     withSession: (start?: string) => {
       const recorded: RecordedSession = { start, calls: [] };
       sessions.push(recorded);
-      const source = replica && start !== "first-primary" ? replica : d1;
-      return session(source.withSession(start), recorded);
+      const reads = (replica && start !== "first-primary" ? replica : d1).withSession(start);
+      let primary: D1DatabaseSession | undefined;
+      const of = (sql: string[]) =>
+        sql.some((s) => WRITES.test(s)) && replica ? (primary ??= d1.withSession("first-primary")) : reads;
+      return session({ of }, recorded);
     },
   } as unknown as D1Database;
 

@@ -228,12 +228,16 @@ describe("vars, through the API's own parser", () => {
     }
   });
 
-  it("refuses the signing keys as a var, and a production that does not require the secret", () => {
+  it("refuses the signing keys or SECRET_KEY as a var, and a production that does not require them as secrets", () => {
     expect(errorsOf(production({ JWT_SIGNING_KEYS: '{"keys": []}' }))).toContainEqual(
       expect.stringMatching(/^\[env.production.vars\] holds JWT_SIGNING_KEYS, in plain text/),
     );
+    expect(errorsOf(production({ SECRET_KEY: btoa("x".repeat(32)) }))).toEqual([
+      expect.stringMatching(/^\[env.production.vars\] holds SECRET_KEY, in plain text/),
+    ]);
     expect(errorsOf(production({}, { secrets: undefined }))).toEqual([
       expect.stringMatching(/^\[env.production.secrets\] required does not list JWT_SIGNING_KEYS/),
+      expect.stringMatching(/^\[env.production.secrets\] required does not list SECRET_KEY/),
     ]);
   });
 });

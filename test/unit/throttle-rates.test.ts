@@ -46,6 +46,7 @@ describe("throttle configuration", () => {
       email_verify: { limit: 10, durationMs: 3_600_000 },
       email_change: { limit: 5, durationMs: 3_600_000 },
       mail_cooldown: { limit: 1, durationMs: 60_000 },
+      mfa: { limit: 10, durationMs: 3_600_000 },
     });
     expect(config.numProxies).toBeNull();
   });
