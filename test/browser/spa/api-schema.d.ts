@@ -128,8 +128,51 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account */
+        /**
+         * Create an account
+         * @description With an `email`, a verification link is mailed to it (`email_verified` is false until it is followed). An address another account has verified is not refused: that account's owner is told instead.
+         */
         post: operations["postApiRegister"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/registration/verify-email/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify an email address (the key of the mailed link)
+         * @description The account then holds its address verified: it logs in by it and can reset its password. Any other account's unverified claim on the address is released. A key works once.
+         */
+        post: operations["postApiRegistrationVerifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/registration/resend-email/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a new verification link
+         * @description To every account that claims this address unverified (an account made before verification existed, or one whose link expired). Always the same answer, whether or not any account has the address.
+         */
+        post: operations["postApiRegistrationResendEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -147,9 +190,89 @@ export interface paths {
         put?: never;
         /**
          * Change the caller's password
-         * @description Ends every session of the account and answers a fresh token pair.
+         * @description Ends every session of the account, spends any pending reset link, answers a fresh token pair, and mails a notice to the account's verified address.
          */
         post: operations["postApiPasswordChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/password/reset/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a password reset link
+         * @description Only to an active account that has verified this address; the answer, its headers and its timing are the same for every address (the account is looked up after the response). The link works once, for an hour.
+         */
+        post: operations["postApiPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/password/reset/confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a mailed reset link's uid and token
+         * @description Ends every session of the account (its refresh and access tokens are refused at once) and does not log anyone in: log in with the new password. A bad uid or token: 400 `Invalid value`.
+         */
+        post: operations["postApiPasswordResetConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/change/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the caller's email address, once confirmed
+         * @description Mails a link to the new address and, when the current one is verified, a second link to it: the address changes (verified) once both are followed. Until then the account's email is unchanged. An address another account has verified gets no link, and the answer is the same.
+         */
+        post: operations["postApiEmailChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/change/confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm an email change (the key of either mailed link)
+         * @description A key works once. The change applies when every link it needs has been followed.
+         */
+        post: operations["postApiEmailChangeConfirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -569,8 +692,13 @@ export interface components {
         NewUser: {
             username: string;
             email: string;
+            /** @description Whether the account has confirmed `email` (a link mailed there). Only a verified address logs in and resets a password. */
+            email_verified: boolean;
             first_name: string;
             last_name: string;
+        };
+        Detail: {
+            detail: string;
         };
         PasswordChanged: {
             detail: string;
@@ -582,6 +710,8 @@ export interface components {
             id: number;
             username: string;
             email: string;
+            /** @description Whether the account has confirmed `email` (a link mailed there). Only a verified address logs in and resets a password. */
+            email_verified: boolean;
             first_name: string;
             last_name: string;
             is_staff: boolean;
@@ -897,6 +1027,18 @@ export interface operations {
                     email?: string;
                     password: string;
                 };
+                "application/x-www-form-urlencoded": {
+                    username?: string;
+                    /** @description In place of `username`. */
+                    email?: string;
+                    password: string;
+                };
+                "multipart/form-data": {
+                    username?: string;
+                    /** @description In place of `username`. */
+                    email?: string;
+                    password: string;
+                };
             };
         };
         responses: {
@@ -927,6 +1069,12 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    refresh?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    refresh?: string;
+                };
+                "multipart/form-data": {
                     refresh?: string;
                 };
             };
@@ -961,6 +1109,12 @@ export interface operations {
                 "application/json": {
                     token: string;
                 };
+                "application/x-www-form-urlencoded": {
+                    token: string;
+                };
+                "multipart/form-data": {
+                    token: string;
+                };
             };
         };
         responses: {
@@ -990,6 +1144,12 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    refresh?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    refresh?: string;
+                };
+                "multipart/form-data": {
                     refresh?: string;
                 };
             };
@@ -1023,13 +1183,29 @@ export interface operations {
             content: {
                 "application/json": {
                     username: string;
-                    /** @default  */
+                    /** Format: email */
                     email?: string;
                     password: string;
                     password_confirm: string;
-                    /** @default  */
                     first_name?: string;
-                    /** @default  */
+                    last_name?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    username: string;
+                    /** Format: email */
+                    email?: string;
+                    password: string;
+                    password_confirm: string;
+                    first_name?: string;
+                    last_name?: string;
+                };
+                "multipart/form-data": {
+                    username: string;
+                    /** Format: email */
+                    email?: string;
+                    password: string;
+                    password_confirm: string;
+                    first_name?: string;
                     last_name?: string;
                 };
             };
@@ -1042,6 +1218,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Registration"];
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["NotAuthenticated"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    postApiRegistrationVerifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    key: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    key: string;
+                };
+                "multipart/form-data": {
+                    key: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Verified. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["NotAuthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    postApiRegistrationResendEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** Format: email */
+                    email: string;
+                };
+                "multipart/form-data": {
+                    /** Format: email */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Sent, if an account claims the address. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
             400: components["responses"]["ValidationError"];
@@ -1065,6 +1319,16 @@ export interface operations {
                     new_password: string;
                     new_password_confirm: string;
                 };
+                "application/x-www-form-urlencoded": {
+                    old_password: string;
+                    new_password: string;
+                    new_password_confirm: string;
+                };
+                "multipart/form-data": {
+                    old_password: string;
+                    new_password: string;
+                    new_password_confirm: string;
+                };
             };
         };
         responses: {
@@ -1079,6 +1343,173 @@ export interface operations {
             };
             400: components["responses"]["ValidationError"];
             401: components["responses"]["NotAuthenticated"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    postApiPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** Format: email */
+                    email: string;
+                };
+                "multipart/form-data": {
+                    /** Format: email */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The same answer for every address. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["NotAuthenticated"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    postApiPasswordResetConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    uid: string;
+                    token: string;
+                    new_password1: string;
+                    new_password2: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    uid: string;
+                    token: string;
+                    new_password1: string;
+                    new_password2: string;
+                };
+                "multipart/form-data": {
+                    uid: string;
+                    token: string;
+                    new_password1: string;
+                    new_password2: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The password is reset. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["NotAuthenticated"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    postApiEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    password: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** Format: email */
+                    email: string;
+                    password: string;
+                };
+                "multipart/form-data": {
+                    /** Format: email */
+                    email: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Sent. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["NotAuthenticated"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    postApiEmailChangeConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    key: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    key: string;
+                };
+                "multipart/form-data": {
+                    key: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Confirmed; `detail` says whether the other address must still confirm. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["NotAuthenticated"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -1168,6 +1599,25 @@ export interface operations {
             content: {
                 "application/json": {
                     username?: string;
+                    /** Format: email */
+                    email?: string;
+                    first_name?: string;
+                    last_name?: string;
+                    is_active?: boolean;
+                    is_staff?: boolean;
+                };
+                "application/x-www-form-urlencoded": {
+                    username?: string;
+                    /** Format: email */
+                    email?: string;
+                    first_name?: string;
+                    last_name?: string;
+                    is_active?: boolean;
+                    is_staff?: boolean;
+                };
+                "multipart/form-data": {
+                    username?: string;
+                    /** Format: email */
                     email?: string;
                     first_name?: string;
                     last_name?: string;
@@ -1283,6 +1733,22 @@ export interface operations {
                     isbn?: string | null;
                     description?: string;
                 };
+                "application/x-www-form-urlencoded": {
+                    title: string;
+                    author: string;
+                    /** Format: date */
+                    published_date: string;
+                    isbn?: string | null;
+                    description?: string;
+                };
+                "multipart/form-data": {
+                    title: string;
+                    author: string;
+                    /** Format: date */
+                    published_date: string;
+                    isbn?: string | null;
+                    description?: string;
+                };
             };
         };
         responses: {
@@ -1339,6 +1805,22 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    title: string;
+                    author: string;
+                    /** Format: date */
+                    published_date: string;
+                    isbn?: string | null;
+                    description?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    title: string;
+                    author: string;
+                    /** Format: date */
+                    published_date: string;
+                    isbn?: string | null;
+                    description?: string;
+                };
+                "multipart/form-data": {
                     title: string;
                     author: string;
                     /** Format: date */
@@ -1410,6 +1892,22 @@ export interface operations {
                     isbn?: string | null;
                     description?: string;
                 };
+                "application/x-www-form-urlencoded": {
+                    title?: string;
+                    author?: string;
+                    /** Format: date */
+                    published_date?: string;
+                    isbn?: string | null;
+                    description?: string;
+                };
+                "multipart/form-data": {
+                    title?: string;
+                    author?: string;
+                    /** Format: date */
+                    published_date?: string;
+                    isbn?: string | null;
+                    description?: string;
+                };
             };
         };
         responses: {
@@ -1463,6 +1961,16 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    title: string;
+                    desc?: string | null;
+                    completed?: boolean;
+                };
+                "application/x-www-form-urlencoded": {
+                    title: string;
+                    desc?: string | null;
+                    completed?: boolean;
+                };
+                "multipart/form-data": {
                     title: string;
                     desc?: string | null;
                     completed?: boolean;
@@ -1549,6 +2057,16 @@ export interface operations {
                     desc?: string | null;
                     completed?: boolean;
                 };
+                "application/x-www-form-urlencoded": {
+                    title: string;
+                    desc?: string | null;
+                    completed?: boolean;
+                };
+                "multipart/form-data": {
+                    title: string;
+                    desc?: string | null;
+                    completed?: boolean;
+                };
             };
         };
         responses: {
@@ -1604,6 +2122,16 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    title?: string;
+                    desc?: string | null;
+                    completed?: boolean;
+                };
+                "application/x-www-form-urlencoded": {
+                    title?: string;
+                    desc?: string | null;
+                    completed?: boolean;
+                };
+                "multipart/form-data": {
                     title?: string;
                     desc?: string | null;
                     completed?: boolean;
@@ -1685,9 +2213,27 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    /** Format: email */
                     email?: string;
                     bio?: string;
                     phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "multipart/form-data": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
                     website?: string;
                 };
             };
@@ -1742,9 +2288,27 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    /** Format: email */
                     email?: string;
                     bio?: string;
                     phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "multipart/form-data": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
                     website?: string;
                 };
             };
@@ -1804,9 +2368,27 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    /** Format: email */
                     email?: string;
                     bio?: string;
                     phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "multipart/form-data": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
                     website?: string;
                 };
             };
@@ -1864,9 +2446,27 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    /** Format: email */
                     email?: string;
                     bio?: string;
                     phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "multipart/form-data": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
                     website?: string;
                 };
             };
