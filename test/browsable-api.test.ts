@@ -197,7 +197,10 @@ describe("the page", () => {
 
   it("answers OPTIONS with DRF's metadata, which names both renderers", async () => {
     const json = await call("OPTIONS", "/api/books/");
-    expect(await json.json()).toEqual({ renders: ["application/json", "text/html"], parses: ["application/json"] });
+    expect(await json.json()).toEqual({
+      renders: ["application/json", "text/html"],
+      parses: ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"],
+    });
     const page = await parsePage(await call("OPTIONS", "/api/books/", undefined, asBrowser()));
     expect(page.exchange).toContain('"renders": [');
   });

@@ -73,6 +73,38 @@ describe("refresh tokens in an HttpOnly cookie (X-Token-Transport: cookie)", () 
     expect((await withCookie("/api/token/refresh/", cookie.value)).status).toBe(200);
   });
 
+  it("a cross-site HTML form (a form body, the cookie, no custom header) cannot refresh or log out: 403", async () => {
+    const { cookie } = await cookieLogin();
+    // What a page on another site can make a browser send: a form post, urlencoded or multipart, with
+    // whatever fields it likes but no header of its own; the browser adds the cookie (if SameSite let it).
+    const forged = (path: string, body: string | FormData, contentType?: string) =>
+      call("POST", path, body, {
+        headers: {
+          Origin: "https://evil.example",
+          Cookie: `__Host-refresh=${cookie.value}`,
+          ...(contentType && { "Content-Type": contentType }),
+        },
+      });
+    const form = new FormData();
+    form.append("next", "/");
+    for (const path of ["/api/token/refresh/", "/api/token/blacklist/"]) {
+      for (const res of [
+        await forged(path, "", "application/x-www-form-urlencoded"),
+        await forged(path, "refresh=", "application/x-www-form-urlencoded"),
+        await forged(path, "next=%2F", "application/x-www-form-urlencoded"),
+        await forged(path, form),
+      ]) {
+        expect(res.status, path).toBe(403);
+        expect(((await res.json()) as { detail: string }).detail).toMatch(/^CSRF check failed/);
+        expect(refreshCookie(res), path).toBeNull();
+      }
+      // A text/plain form is no body a parser takes.
+      expect((await forged(path, "refresh=x", "text/plain")).status).toBe(415);
+    }
+    // Nothing was used up or revoked: the cookie still refreshes, from the SPA.
+    expect((await withCookie("/api/token/refresh/", cookie.value)).status).toBe(200);
+  });
+
   it("a malformed cookie is a 401, never a 500; no cookie and no body is DRF's 400", async () => {
     for (const value of ["garbage", "a.b.c", `${"x".repeat(500)}`]) {
       const res = await withCookie("/api/token/refresh/", value);

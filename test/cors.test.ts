@@ -122,7 +122,10 @@ describe("CORS preflight", () => {
     const res = await call("OPTIONS", "/api/register/", undefined, { headers: { Origin: SPA } });
     expect(res.status).toBe(200);
     expect(res.headers.get("Allow")).toBe("POST, OPTIONS");
-    expect(await res.json()).toEqual({ renders: ["application/json", "text/html"], parses: ["application/json"] });
+    expect(await res.json()).toEqual({
+      renders: ["application/json", "text/html"],
+      parses: ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"],
+    });
     expect(res.headers.get("Access-Control-Allow-Origin")).toBe(SPA);
     expect(varyOf(res)).toContain("Origin");
   });

@@ -52,13 +52,13 @@ describe("DRF's error shapes", () => {
     }
   });
 
-  it("answers a body of another media type with 415", async () => {
-    const res = await post("/api/register/", "username=x", {
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+  it("answers a body of a media type DRF's parsers do not take with 415", async () => {
+    const res = await post("/api/register/", "<username>x</username>", {
+      headers: { "Content-Type": "application/xml; charset=utf-8" },
     });
     expect(res.status).toBe(415);
     expect(await res.json()).toEqual({
-      detail: 'Unsupported media type "application/x-www-form-urlencoded" in request.',
+      detail: 'Unsupported media type "application/xml; charset=utf-8" in request.',
     });
     const plain = await post("/api/token/", '{"username":"a","password":"b"}', {
       headers: { "Content-Type": "text/plain" },

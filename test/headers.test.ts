@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { JSON_BODY_LIMIT } from "../src/lib/request-body";
+import { BODY_LIMIT } from "../src/lib/request-body";
 import { call, get, login, post, randomIp, registerUser, unique } from "./helpers";
 import { logLines } from "./helpers/log-lines";
 
@@ -54,7 +54,7 @@ async function responsesOfEveryKind(): Promise<Record<string, Answer>> {
     "404 unknown path": await get("/api/nothing/"),
     "404 outside the API": await get("/"),
     "405 method": await call("PUT", "/api/register/"),
-    "413 too large": await post("/api/register/", { username: "x".repeat(JSON_BODY_LIMIT) }),
+    "413 too large": await post("/api/register/", { username: "x".repeat(BODY_LIMIT) }),
     "415 media type": await post("/api/register/", "a=b", { headers: { "Content-Type": "text/plain" } }),
     "429 throttled": await throttledLogin(),
     "500 server error": await get("/api/books/", { bindings: { DB: brokenDatabase() } }),

@@ -103,6 +103,16 @@ describe("GET /api/schema/", () => {
       "password_confirm",
     ]);
     expect(body("/api/password/change/").content["application/json"].schema).toEqual(asInput(passwordChangeBody));
+    // DRF's default parsers: the same fields as JSON, as a urlencoded form, or as multipart.
+    const { content } = body("/api/register/");
+    expect(Object.keys(content)).toEqual([
+      "application/json",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data",
+    ]);
+    for (const media of Object.values(content)) expect(media).toEqual(content["application/json"]);
+    // What DRF's schema says of an EmailField.
+    expect(content["application/json"].schema.properties.email).toMatchObject({ type: "string", format: "email" });
     // DRF reads an empty body as {}: a body with no required field is optional.
     expect(document.paths["/api/books/{id}/"].patch.requestBody.required).toBe(false);
     expect(document.paths["/api/profiles/me/avatar/"].put.requestBody.content).toHaveProperty(["image/*"]);

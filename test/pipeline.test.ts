@@ -7,7 +7,10 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const METADATA = { renders: ["application/json", "text/html"], parses: ["application/json"] };
+const METADATA = {
+  renders: ["application/json", "text/html"],
+  parses: ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"],
+};
 const notAllowed = (method: string) => ({ detail: `Method "${method}" not allowed.` });
 
 describe("DRF's pipeline for OPTIONS and methods a view lacks: authentication → permissions → throttles", () => {

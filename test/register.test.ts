@@ -113,7 +113,10 @@ describe("POST /api/register/", () => {
         password_confirm: ["Ensure this field has no more than 4096 characters."],
       },
     ],
-    ["a username that is not a string", { username: 42 }, { username: ["Not a valid string."] }],
+    ["a username that is not a string", { username: ["ivan"] }, { username: ["Not a valid string."] }],
+    // One message per problem: a list is no string, and that is all DRF says of it.
+    ["a password confirmation that is a list", { password_confirm: [] }, { password_confirm: ["Not a valid string."] }],
+    ["an email that is not text", { email: true }, { email: ["Enter a valid email address."] }],
   ])("refuses %s with DRF's message and writes nothing", async (_, overrides, errors) => {
     const before = await countRows("users");
     const res = await register(valid(overrides));

@@ -168,8 +168,9 @@ ${allow.includes("GET") ? html`<a class="button" href="${json.pathname}${json.se
 
 /**
  * DRF's raw data form: the content and a button per method that parses JSON, sent by the page's
- * script. A method that parses forms would get DRF's HTML form of its fields here, from the fields
- * its parser carries (openapi/view-facts.ts); until then its media types are named.
+ * script. Those methods parse forms too (DRF's default parsers); DRF's HTML form of their fields
+ * (openapi/view-facts.ts carries them) is not offered. A method that parses no JSON has its media
+ * types named.
  */
 function formsMarkup({ methods, rawData }: PageInput): Html {
   const json = methods.filter((m) => m.parses.includes(JSON_TYPE));

@@ -59,16 +59,26 @@ const EMPTY_VALUE_MESSAGES = new Set([
   "This field may not be blank.",
 ]);
 
+/**
+ * Where DRF stops checking a field: an empty value (required, null, blank) or a value of the wrong type
+ * (to_internal_value fails before any validator runs). Such a field gets that one message; zod may
+ * still report a length check on a list given for a string, which DRF never reaches.
+ */
+const isFinal = (issue: z.core.$ZodIssue, message: string) =>
+  issue.code === "invalid_type" || EMPTY_VALUE_MESSAGES.has(message);
+
 /** zod's error as DRF's 400 body: `{"field": ["message", ...], "non_field_errors": [...]}`. */
 export function drfValidationError(error: z.core.$ZodError, data: unknown) {
   const errors: Record<string, string[]> = {};
+  const settled = new Set<string>();
   for (const issue of error.issues) {
     const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "non_field_errors";
-    const messages = (errors[key] ??= []);
+    if (settled.has(key)) continue;
     const message = drfMessage(issue, data);
-    // DRF stops at an empty value: a blank field is only "may not be blank", not also malformed.
-    if (EMPTY_VALUE_MESSAGES.has(message)) errors[key] = [message];
-    else if (!messages.some((m) => EMPTY_VALUE_MESSAGES.has(m))) messages.push(message);
+    if (isFinal(issue, message)) {
+      errors[key] = [message];
+      settled.add(key);
+    } else (errors[key] ??= []).push(message);
   }
   return validationError(errors);
 }

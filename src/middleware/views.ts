@@ -6,6 +6,7 @@ import { findTargetHandler } from "hono/utils/handler";
 import type { AppEnv } from "../env";
 import { slashMissing } from "../lib/append-slash";
 import { methodNotAllowed, notFound, renderError } from "../lib/errors";
+import { PARSED_MEDIA_TYPES } from "../lib/request-body";
 import { type PermitFacts, permitFacts } from "../openapi/route-facts";
 import { AllowAny } from "./permissions";
 import { initial } from "./permit";
@@ -15,9 +16,10 @@ const METHOD_ORDER = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"
 
 /**
  * DRF's answer to OPTIONS (SimpleMetadata, for views without a serializer form): JSON and, as with
- * DRF's default renderers, the browsable API's HTML (middleware/browsable-api.ts).
+ * DRF's default renderers, the browsable API's HTML (middleware/browsable-api.ts); DRF's default
+ * parsers (lib/request-body.ts).
  */
-const METADATA = { renders: ["application/json", "text/html"], parses: ["application/json"] };
+const METADATA = { renders: ["application/json", "text/html"], parses: PARSED_MEDIA_TYPES };
 
 /** What a view (every route registered on one path) offers: its Allow header, and its handlers by method. */
 type View = { allow: string; routes: ReadonlyMap<string, readonly RouterRoute[]> };

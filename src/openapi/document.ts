@@ -1,6 +1,7 @@
 import type { RouterRoute } from "hono/types";
 import { findTargetHandler } from "hono/utils/handler";
 import { z } from "zod";
+import { PARSED_MEDIA_TYPES } from "../lib/request-body";
 import { needsUserFor } from "../middleware/permissions";
 import { ERROR_RESPONSES } from "./error-responses";
 import { type Json, SchemaComponents } from "./json-schema";
@@ -54,8 +55,10 @@ function requestBody(route: RouteOperation, operation: Operation | undefined, sc
   const validated = route.facts.find((f) => f.kind === "json");
   if (validated) {
     const schema = schemas.of(validated.schema, "input");
-    // DRF reads an empty body as {}: the body is only required when some field is.
-    return { required: ((schema.required ?? []) as string[]).length > 0, content: jsonContent(schema) };
+    // DRF reads an empty body as {}: the body is only required when some field is. A form (DRF's
+    // FormParser, MultiPartParser) carries the same fields, its values read as JSON's would be.
+    const content = Object.fromEntries(PARSED_MEDIA_TYPES.map((mediaType) => [mediaType, { schema }]));
+    return { required: ((schema.required ?? []) as string[]).length > 0, content };
   }
   const raw = operation?.requestBody;
   if (!raw) return undefined;

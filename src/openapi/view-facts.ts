@@ -1,6 +1,7 @@
 import type { RouterRoute } from "hono/types";
 import { findTargetHandler } from "hono/utils/handler";
 import { z } from "zod";
+import { PARSED_MEDIA_TYPES } from "../lib/request-body";
 import { factsOf, type Operation, type RouteFacts } from "./route-facts";
 
 /** A view's routes by method, as middleware/views.ts keeps them (each route: its middleware, then its handler). */
@@ -10,7 +11,7 @@ export type ViewRoutes = ReadonlyMap<string, readonly RouterRoute[]>;
 export type MethodBody = {
   /** The media types its body is parsed as; empty for a method that reads no body. */
   parses: readonly string[];
-  /** For a JSON body: each writable field with DRF's empty value (a raw data form's template). */
+  /** For a validated body: each writable field with DRF's empty value (a raw data form's template). */
   fields?: Readonly<Record<string, unknown>>;
 };
 
@@ -56,14 +57,12 @@ function jsonFields(schema: z.ZodType): Record<string, unknown> {
 }
 
 /**
- * What a method parses, from the route's own middleware: its JSON validator (`application/json`, and
- * its fields), or the raw bodies its describe() lists. A form or multipart parser that carries its
- * fields the same way would add its media type and fields here, and the page would offer a form of
- * them (lib/browsable-page.ts).
+ * What a method parses, from the route's own middleware: its validator (DRF's default parsers: JSON
+ * and forms, and its fields), or the raw bodies its describe() lists.
  */
 function methodBody(facts: readonly RouteFacts[]): MethodBody {
   const validated = facts.find((f) => f.kind === "json");
-  if (validated) return { parses: ["application/json"], fields: jsonFields(validated.schema) };
+  if (validated) return { parses: PARSED_MEDIA_TYPES, fields: jsonFields(validated.schema) };
   const raw = operationOf(facts)?.requestBody;
   return { parses: (Array.isArray(raw) ? raw : raw ? [raw] : []).map((b) => b.mediaType) };
 }

@@ -5,7 +5,7 @@ import { profiles } from "../db/schema";
 import type { AppEnv } from "../env";
 import { conditionalStatus } from "../lib/conditional-request";
 import { ApiError, notFound, payloadTooLarge, preconditionFailed, validationError } from "../lib/errors";
-import { readBody } from "../lib/request-body";
+import { parseMultipart, readBody } from "../lib/request-body";
 import { AllowAny, IsAuthenticated } from "../middleware/permissions";
 import { permit } from "../middleware/permit";
 import { describe, noContent } from "../openapi/describe";
@@ -59,15 +59,7 @@ async function uploadedBytes(req: Request): Promise<Uint8Array> {
     if (body.length === 0) throw new ApiError(400, { detail: NO_FILE });
     return body;
   }
-  let form: FormData;
-  try {
-    form = await new Response(body, { headers: { "Content-Type": contentType } }).formData();
-  } catch (e) {
-    throw new ApiError(400, {
-      detail: `Multipart form parse error - ${e instanceof Error ? e.message : "invalid body"}`,
-    });
-  }
-  const file = form.get(AVATAR_FIELD);
+  const file = (await parseMultipart(body, contentType)).get(AVATAR_FIELD);
   if (!(file instanceof File) || file.size === 0) throw validationError({ [AVATAR_FIELD]: [NO_FILE] });
   if (file.size > AVATAR_MAX_BYTES) throw payloadTooLarge();
   return new Uint8Array(await file.arrayBuffer());

@@ -1,6 +1,7 @@
 import { createInsertSchema } from "drizzle-zod";
 import { z } from "zod";
 import { type Book, books } from "../db/schema";
+import { partial } from "../lib/html-input";
 import { charField, dateField, dateTime, responseId } from "./fields";
 
 const columns = createInsertSchema(books).shape;
@@ -22,7 +23,7 @@ export const bookBody = z.object({
   description: charField(columns.description.unwrap().trim()).optional(),
 });
 
-export const bookPatch = bookBody.partial();
+export const bookPatch = partial(bookBody);
 
 export type BookInput = z.infer<typeof bookPatch>;
 

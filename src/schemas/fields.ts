@@ -15,56 +15,32 @@ export function lookupId(param: string | undefined): number | null {
   return parsed.success ? parsed.data.id : null;
 }
 
-/**
- * DRF's CharField accepts numbers and stores their text; booleans, lists and objects are
- * "Not a valid string.".
- */
-export const charField = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (typeof value === "number" ? String(value) : value), schema);
+/** DRF's CharField "invalid" message; its subclasses (EmailField, URLField) give their own. */
+const NOT_A_STRING = "Not a valid string.";
 
-// DRF's BooleanField TRUE_VALUES / FALSE_VALUES.
-const TRUE_VALUES = new Set<unknown>([
-  "t",
-  "T",
-  "y",
-  "Y",
-  "yes",
-  "Yes",
-  "YES",
-  "true",
-  "True",
-  "TRUE",
-  "on",
-  "On",
-  "ON",
-  "1",
-  1,
-  true,
-]);
-const FALSE_VALUES = new Set<unknown>([
-  "f",
-  "F",
-  "n",
-  "N",
-  "no",
-  "No",
-  "NO",
-  "false",
-  "False",
-  "FALSE",
-  "off",
-  "Off",
-  "OFF",
-  "0",
-  0,
-  false,
-]);
+/**
+ * DRF's CharField.to_internal_value: numbers are taken as their text; booleans, lists, objects (and a
+ * multipart file) are `invalid` — one message, "Not a valid string." or the subclass's — and nothing
+ * else is checked. null and absence are left to `schema` (required, allow_null).
+ */
+export const charField = <T extends z.ZodType>(schema: T, invalid = NOT_A_STRING) =>
+  z.preprocess((value, ctx) => {
+    if (typeof value === "number") return String(value);
+    if (value === undefined || value === null || typeof value === "string") return value;
+    ctx.addIssue({ code: "custom", message: invalid });
+    return z.NEVER;
+  }, schema);
+
+// DRF's BooleanField TRUE_VALUES / FALSE_VALUES; text is compared lower-cased (DRF 3.16+).
+const TRUE_VALUES = new Set<unknown>(["t", "y", "yes", "true", "on", "1", 1, true]);
+const FALSE_VALUES = new Set<unknown>(["f", "n", "no", "false", "off", "0", 0, false]);
+const lowerIfString = (value: unknown) => (typeof value === "string" ? value.toLowerCase() : value);
 
 /** DRF's BooleanField: "yes", "on", 1, ... are booleans too; anything else is "Must be a valid boolean.". */
-export const booleanField = z.preprocess(
-  (value) => (TRUE_VALUES.has(value) ? true : FALSE_VALUES.has(value) ? false : value),
-  z.boolean(),
-);
+export const booleanField = z.preprocess((value) => {
+  const key = lowerIfString(value);
+  return TRUE_VALUES.has(key) ? true : FALSE_VALUES.has(key) ? false : value;
+}, z.boolean());
 
 export const DATE_FORMAT_ERROR = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
 

@@ -15,6 +15,7 @@ export const AVATAR_URL_PATH = "/api/avatars/";
 // Django's URLValidator: http(s) or ftp(s), and a host that is a domain with a TLD, localhost or an
 // IPv4 address. Other schemes (javascript:, data:) would turn the link into script on a client's page.
 const URL_HOST = /^(localhost|(\d{1,3}\.){3}\d{1,3}|([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62})$/i;
+const INVALID_URL = "Enter a valid URL.";
 const websiteUrl = z.url({ protocol: /^(https?|ftps?)$/, hostname: URL_HOST });
 
 /**
@@ -28,12 +29,16 @@ export const profileBody = z.object({
   email: email.optional(),
   bio: charField(columns.bio.unwrap().trim()).optional(),
   phone_number: charField(columns.phoneNumber.unwrap().trim()).optional(),
+  // DRF's URLField: its "invalid" message answers a value that is not text too; its schema format is "uri".
   website: charField(
     columns.website
       .unwrap()
       .trim()
-      .refine((url) => url === "" || websiteUrl.safeParse(url).success, "Enter a valid URL."),
-  ).optional(),
+      .refine((url) => url === "" || websiteUrl.safeParse(url).success, INVALID_URL),
+    INVALID_URL,
+  )
+    .meta({ format: "uri" })
+    .optional(),
 });
 
 export type ProfileInput = z.infer<typeof profileBody>;

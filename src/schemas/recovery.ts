@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { charField } from "./fields";
 import { password, requiredEmail } from "./users";
 
 // dj-rest-auth's account serializers, field for field, so SPA code written for it works unchanged.
 
 /** A secret mailed in a link (CharField): what the link's `key` or `token` carried. */
-const secret = z.string().min(1).max(512);
+const secret = charField(z.string().min(1).max(512));
 
 /** POST /api/registration/verify-email/: the `key` of the mailed link. */
 export const verifyEmailBody = z.object({ key: secret });

@@ -1,6 +1,7 @@
 import { createInsertSchema } from "drizzle-zod";
 import { z } from "zod";
 import { type Task, tasks } from "../db/schema";
+import { partial } from "../lib/html-input";
 import { booleanField, charField, dateTime, responseId } from "./fields";
 
 const columns = createInsertSchema(tasks).shape;
@@ -16,7 +17,7 @@ export const taskBody = z.object({
   completed: booleanField.optional(),
 });
 
-export const taskPatch = taskBody.partial();
+export const taskPatch = partial(taskBody);
 
 export type TaskInput = z.infer<typeof taskPatch>;
 

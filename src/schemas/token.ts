@@ -1,16 +1,17 @@
 import { z } from "zod";
+import { charField } from "./fields";
 import { newUserResponse, password } from "./users";
 
 // simplejwt's serializers: plain CharFields, so "" is "This field may not be blank.".
-const token = z.string().min(1);
+const token = charField(z.string().min(1));
 
 const isObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** simplejwt's obtain serializer, whose USERNAME_FIELD may be given as the username or the email. */
 export const obtainBody = z
   .object({
-    username: z.string().trim().min(1).optional(),
-    email: z.string().trim().min(1).optional().meta({ description: "In place of `username`." }),
+    username: charField(z.string().trim().min(1)).optional(),
+    email: charField(z.string().trim().min(1)).optional().meta({ description: "In place of `username`." }),
     password,
   })
   .refine((body) => body.username !== undefined || body.email !== undefined, {

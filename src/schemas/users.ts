@@ -1,34 +1,44 @@
 import { createInsertSchema } from "drizzle-zod";
 import { z } from "zod";
 import { type User, users } from "../db/schema";
+import { partial } from "../lib/html-input";
 import { MAX_PASSWORD_LENGTH } from "../services/password-policy";
 import { normalizeUsername } from "../services/usernames";
-import { booleanField, dateTime, responseId } from "./fields";
+import { booleanField, charField, dateTime, responseId } from "./fields";
 
 const columns = createInsertSchema(users).shape;
 
 // Django's UsernameField (NFKC) and UnicodeUsernameValidator: letters, digits and @/./+/-/_ only.
-export const username = columns.username
-  .overwrite((text) => normalizeUsername(text.trim()))
-  .min(1)
-  .regex(
-    /^[\p{L}\p{N}_.@+-]+$/u,
-    "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
-  );
+export const username = charField(
+  columns.username
+    .overwrite((text) => normalizeUsername(text.trim()))
+    .min(1)
+    .regex(
+      /^[\p{L}\p{N}_.@+-]+$/u,
+      "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
+    ),
+);
 
 /** Passwords are checked byte for byte: never trimmed, never truncated, only bounded. */
-export const password = z.string().min(1).max(MAX_PASSWORD_LENGTH);
+export const password = charField(z.string().min(1).max(MAX_PASSWORD_LENGTH));
 
 // Django's EmailField: optional (blank allowed), well-formed when given. "Well-formed" is the HTML
 // living standard's definition (what a browser's <input type=email> accepts), so `a@b.c` passes.
+// Its "invalid" message is also its answer to a value that is not text.
+const INVALID_EMAIL = "Enter a valid email address.";
 const wellFormed = z.email({ pattern: z.regexes.html5Email });
-export const email = z
-  .string()
-  .trim()
-  .pipe(z.union([z.literal(""), wellFormed]));
+// The document says what DRF's schema says of an EmailField.
+const EMAIL_FORMAT = { format: "email" };
+export const email = charField(
+  z
+    .string()
+    .trim()
+    .pipe(z.union([z.literal(""), wellFormed])),
+  INVALID_EMAIL,
+).meta(EMAIL_FORMAT);
 /** An EmailField that must be given (required, not blank). */
-export const requiredEmail = z.string().trim().min(1).pipe(wellFormed);
-const name = (column: typeof columns.firstName) => column.unwrap().trim();
+export const requiredEmail = charField(z.string().trim().min(1).pipe(wellFormed), INVALID_EMAIL).meta(EMAIL_FORMAT);
+const name = (column: typeof columns.firstName) => charField(column.unwrap().trim());
 
 /** POST /api/register/. Anything else in the body (is_staff, is_superuser, id, ...) is ignored. */
 export const registerBody = z.object({
@@ -78,16 +88,17 @@ export const serializeUser = (user: User): z.output<typeof userResponse> => ({
  * PATCH /api/users/<id>/ by staff: username, names, email, is_active and is_staff. Everything else in
  * the body (id, password, is_superuser, dates) is dropped: granting superuser is left to createsuperuser.
  */
-export const adminUserPatch = z
-  .object({
+export const adminUserPatch = partial(
+  z.object({
+    // Only the username is required on the full serializer (the others have defaults or may be blank).
     username,
-    email,
-    first_name: name(columns.firstName),
-    last_name: name(columns.lastName),
-    is_active: booleanField,
-    is_staff: booleanField,
-  })
-  .partial();
+    email: email.optional(),
+    first_name: name(columns.firstName).optional(),
+    last_name: name(columns.lastName).optional(),
+    is_active: booleanField.optional(),
+    is_staff: booleanField.optional(),
+  }),
+);
 
 /** The `user` object of the registration response. */
 export const newUserResponse = userResponse

@@ -28,6 +28,10 @@ const RATES = JSON.stringify({
   uploads: "1000000/sec",
   login: "1000000/sec",
   book_create: "1000000/sec",
+  password_reset: "1000000/sec",
+  email_verify: "1000000/sec",
+  email_change: "1000000/sec",
+  mail_cooldown: "1000000/sec",
 });
 // (TRACE and CONNECT cannot be sent by Node's fetch; PROPFIND stands for methods nobody routes.)
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND"];

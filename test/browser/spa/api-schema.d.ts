@@ -1027,6 +1027,18 @@ export interface operations {
                     email?: string;
                     password: string;
                 };
+                "application/x-www-form-urlencoded": {
+                    username?: string;
+                    /** @description In place of `username`. */
+                    email?: string;
+                    password: string;
+                };
+                "multipart/form-data": {
+                    username?: string;
+                    /** @description In place of `username`. */
+                    email?: string;
+                    password: string;
+                };
             };
         };
         responses: {
@@ -1057,6 +1069,12 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    refresh?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    refresh?: string;
+                };
+                "multipart/form-data": {
                     refresh?: string;
                 };
             };
@@ -1091,6 +1109,12 @@ export interface operations {
                 "application/json": {
                     token: string;
                 };
+                "application/x-www-form-urlencoded": {
+                    token: string;
+                };
+                "multipart/form-data": {
+                    token: string;
+                };
             };
         };
         responses: {
@@ -1120,6 +1144,12 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    refresh?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    refresh?: string;
+                };
+                "multipart/form-data": {
                     refresh?: string;
                 };
             };
@@ -1153,13 +1183,29 @@ export interface operations {
             content: {
                 "application/json": {
                     username: string;
-                    /** @default  */
+                    /** Format: email */
                     email?: string;
                     password: string;
                     password_confirm: string;
-                    /** @default  */
                     first_name?: string;
-                    /** @default  */
+                    last_name?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    username: string;
+                    /** Format: email */
+                    email?: string;
+                    password: string;
+                    password_confirm: string;
+                    first_name?: string;
+                    last_name?: string;
+                };
+                "multipart/form-data": {
+                    username: string;
+                    /** Format: email */
+                    email?: string;
+                    password: string;
+                    password_confirm: string;
+                    first_name?: string;
                     last_name?: string;
                 };
             };
@@ -1193,6 +1239,12 @@ export interface operations {
                 "application/json": {
                     key: string;
                 };
+                "application/x-www-form-urlencoded": {
+                    key: string;
+                };
+                "multipart/form-data": {
+                    key: string;
+                };
             };
         };
         responses: {
@@ -1223,6 +1275,15 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** Format: email */
+                    email: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** Format: email */
+                    email: string;
+                };
+                "multipart/form-data": {
+                    /** Format: email */
                     email: string;
                 };
             };
@@ -1258,6 +1319,16 @@ export interface operations {
                     new_password: string;
                     new_password_confirm: string;
                 };
+                "application/x-www-form-urlencoded": {
+                    old_password: string;
+                    new_password: string;
+                    new_password_confirm: string;
+                };
+                "multipart/form-data": {
+                    old_password: string;
+                    new_password: string;
+                    new_password_confirm: string;
+                };
             };
         };
         responses: {
@@ -1287,6 +1358,15 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** Format: email */
+                    email: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** Format: email */
+                    email: string;
+                };
+                "multipart/form-data": {
+                    /** Format: email */
                     email: string;
                 };
             };
@@ -1323,6 +1403,18 @@ export interface operations {
                     new_password1: string;
                     new_password2: string;
                 };
+                "application/x-www-form-urlencoded": {
+                    uid: string;
+                    token: string;
+                    new_password1: string;
+                    new_password2: string;
+                };
+                "multipart/form-data": {
+                    uid: string;
+                    token: string;
+                    new_password1: string;
+                    new_password2: string;
+                };
             };
         };
         responses: {
@@ -1352,6 +1444,17 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** Format: email */
+                    email: string;
+                    password: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** Format: email */
+                    email: string;
+                    password: string;
+                };
+                "multipart/form-data": {
+                    /** Format: email */
                     email: string;
                     password: string;
                 };
@@ -1384,6 +1487,12 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    key: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    key: string;
+                };
+                "multipart/form-data": {
                     key: string;
                 };
             };
@@ -1490,6 +1599,25 @@ export interface operations {
             content: {
                 "application/json": {
                     username?: string;
+                    /** Format: email */
+                    email?: string;
+                    first_name?: string;
+                    last_name?: string;
+                    is_active?: boolean;
+                    is_staff?: boolean;
+                };
+                "application/x-www-form-urlencoded": {
+                    username?: string;
+                    /** Format: email */
+                    email?: string;
+                    first_name?: string;
+                    last_name?: string;
+                    is_active?: boolean;
+                    is_staff?: boolean;
+                };
+                "multipart/form-data": {
+                    username?: string;
+                    /** Format: email */
                     email?: string;
                     first_name?: string;
                     last_name?: string;
@@ -1605,6 +1733,22 @@ export interface operations {
                     isbn?: string | null;
                     description?: string;
                 };
+                "application/x-www-form-urlencoded": {
+                    title: string;
+                    author: string;
+                    /** Format: date */
+                    published_date: string;
+                    isbn?: string | null;
+                    description?: string;
+                };
+                "multipart/form-data": {
+                    title: string;
+                    author: string;
+                    /** Format: date */
+                    published_date: string;
+                    isbn?: string | null;
+                    description?: string;
+                };
             };
         };
         responses: {
@@ -1661,6 +1805,22 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    title: string;
+                    author: string;
+                    /** Format: date */
+                    published_date: string;
+                    isbn?: string | null;
+                    description?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    title: string;
+                    author: string;
+                    /** Format: date */
+                    published_date: string;
+                    isbn?: string | null;
+                    description?: string;
+                };
+                "multipart/form-data": {
                     title: string;
                     author: string;
                     /** Format: date */
@@ -1732,6 +1892,22 @@ export interface operations {
                     isbn?: string | null;
                     description?: string;
                 };
+                "application/x-www-form-urlencoded": {
+                    title?: string;
+                    author?: string;
+                    /** Format: date */
+                    published_date?: string;
+                    isbn?: string | null;
+                    description?: string;
+                };
+                "multipart/form-data": {
+                    title?: string;
+                    author?: string;
+                    /** Format: date */
+                    published_date?: string;
+                    isbn?: string | null;
+                    description?: string;
+                };
             };
         };
         responses: {
@@ -1785,6 +1961,16 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    title: string;
+                    desc?: string | null;
+                    completed?: boolean;
+                };
+                "application/x-www-form-urlencoded": {
+                    title: string;
+                    desc?: string | null;
+                    completed?: boolean;
+                };
+                "multipart/form-data": {
                     title: string;
                     desc?: string | null;
                     completed?: boolean;
@@ -1871,6 +2057,16 @@ export interface operations {
                     desc?: string | null;
                     completed?: boolean;
                 };
+                "application/x-www-form-urlencoded": {
+                    title: string;
+                    desc?: string | null;
+                    completed?: boolean;
+                };
+                "multipart/form-data": {
+                    title: string;
+                    desc?: string | null;
+                    completed?: boolean;
+                };
             };
         };
         responses: {
@@ -1926,6 +2122,16 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    title?: string;
+                    desc?: string | null;
+                    completed?: boolean;
+                };
+                "application/x-www-form-urlencoded": {
+                    title?: string;
+                    desc?: string | null;
+                    completed?: boolean;
+                };
+                "multipart/form-data": {
                     title?: string;
                     desc?: string | null;
                     completed?: boolean;
@@ -2007,9 +2213,27 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    /** Format: email */
                     email?: string;
                     bio?: string;
                     phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "multipart/form-data": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
                     website?: string;
                 };
             };
@@ -2064,9 +2288,27 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    /** Format: email */
                     email?: string;
                     bio?: string;
                     phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "multipart/form-data": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
                     website?: string;
                 };
             };
@@ -2126,9 +2368,27 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    /** Format: email */
                     email?: string;
                     bio?: string;
                     phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "multipart/form-data": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
                     website?: string;
                 };
             };
@@ -2186,9 +2446,27 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    /** Format: email */
                     email?: string;
                     bio?: string;
                     phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
+                    website?: string;
+                };
+                "multipart/form-data": {
+                    /** Format: email */
+                    email?: string;
+                    bio?: string;
+                    phone_number?: string;
+                    /** Format: uri */
                     website?: string;
                 };
             };
