@@ -91,7 +91,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check that a token is valid */
+        /**
+         * Check that a token is valid
+         * @description Valid: signed by this API, unexpired, of a live session and an active account — what authentication accepts. A token of an ended session (or a refresh token rotated away) is 400 `Token is blacklisted`.
+         */
         post: operations["postApiTokenVerify"];
         delete?: never;
         options?: never;
@@ -190,7 +193,7 @@ export interface paths {
         put?: never;
         /**
          * Change the caller's password
-         * @description Ends every session of the account, spends any pending reset link, answers a fresh token pair, and mails a notice to the account's verified address.
+         * @description Ends every session of the account, spends any pending reset link, answers a fresh token pair, and mails a notice to the account's verified address. With a second factor on, only from a session that used it (403 `mfa_step_up_required` otherwise).
          */
         post: operations["postApiPasswordChange"];
         delete?: never;
@@ -250,7 +253,7 @@ export interface paths {
         put?: never;
         /**
          * Change the caller's email address, once confirmed
-         * @description Mails a link to the new address and, when the current one is verified, a second link to it: the address changes (verified) once both are followed. Until then the account's email is unchanged. An address another account has verified gets no link, and the answer is the same.
+         * @description Mails a link to the new address and, when the current one is verified, a second link to it: the address changes (verified) once both are followed. Until then the account's email is unchanged. An address another account has verified gets no link, and the answer is the same. With a second factor on, only from a session that used it (403 `mfa_step_up_required` otherwise).
          */
         post: operations["postApiEmailChange"];
         delete?: never;
@@ -273,6 +276,107 @@ export interface paths {
          * @description A key works once. The change applies when every link it needs has been followed.
          */
         post: operations["postApiEmailChangeConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mfa/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's second factor */
+        get: operations["getApiMfa"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mfa/totp/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a TOTP enrolment: a secret for an authenticator app
+         * @description The factor is unconfirmed until POST /api/mfa/totp/confirm/ with its first code; a new enrolment replaces an unconfirmed one. 400 when a second factor is already on.
+         */
+        post: operations["postApiMfaTotp"];
+        /**
+         * Turn the second factor off
+         * @description With a second factor on, only from a session that used it (403 `mfa_step_up_required`).
+         */
+        delete: operations["deleteApiMfaTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mfa/totp/confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn the second factor on with the enrolment's first code
+         * @description Answers ten recovery codes (shown once) and a fresh session at the second level (aal2); every other session of the account ends.
+         */
+        post: operations["postApiMfaTotpConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mfa/recovery-codes/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * New recovery codes in place of the old ones
+         * @description Only from a session that used the second factor (403 `mfa_step_up_required`).
+         */
+        post: operations["postApiMfaRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mfa/verify/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in with a second factor: the login's challenge and a code
+         * @description `ephemeral_token` from POST /api/token/ (valid five minutes, once, from the client that got it: its `__Host-mfa` cookie), and a TOTP code or a recovery code. Answers as a login does, at aal2. Wrong codes are counted per account across every client (the `mfa` throttle), the owner's known devices apart.
+         */
+        post: operations["postApiMfaVerify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -682,6 +786,12 @@ export interface components {
             refresh?: string;
             access: string;
         };
+        MfaChallenge: {
+            /** @constant */
+            mfa_required: true;
+            /** @description Answer it with POST /api/mfa/verify/ within five minutes, from this client (it is bound to the HttpOnly `__Host-mfa` cookie set with it). */
+            ephemeral_token: string;
+        };
         Empty: Record<string, never>;
         Registration: {
             user: components["schemas"]["NewUser"];
@@ -705,6 +815,35 @@ export interface components {
             /** @description Absent in cookie mode: then it is the HttpOnly `__Host-refresh` cookie. */
             refresh?: string;
             access: string;
+        };
+        MfaStatus: {
+            /** @description Whether logins need the second factor. */
+            enabled: boolean;
+            /** @description The TOTP factor: unconfirmed between enrolment and its first code; null if none. */
+            totp: {
+                confirmed: boolean;
+                /** Format: date-time */
+                created_at: string;
+                confirmed_at: string | null;
+            } | null;
+            recovery_codes_remaining: number;
+        };
+        TotpEnrolment: {
+            /** @description Base32, for an authenticator app that cannot scan. */
+            secret: string;
+            /** @description The key URI to show as a QR code (otpauth://totp/…). */
+            otpauth_uri: string;
+        };
+        MfaEnabled: {
+            /** @description Absent in cookie mode: then it is the HttpOnly `__Host-refresh` cookie. */
+            refresh?: string;
+            access: string;
+            /** @description Ten single-use codes, shown this once: each logs in once in place of a TOTP code. */
+            recovery_codes: string[];
+        };
+        RecoveryCodes: {
+            /** @description Ten single-use codes, shown this once: each logs in once in place of a TOTP code. */
+            recovery_codes: string[];
         };
         User: {
             id: number;
@@ -778,6 +917,13 @@ export interface components {
             expires_at: string;
             /** @description The client's User-Agent at login, truncated. */
             user_agent: string;
+            /**
+             * @description Its assurance level: aal1 a password, aal2 a password and a second factor.
+             * @enum {string}
+             */
+            aal: "aal1" | "aal2";
+            /** @description How it was started (RFC 8176): ["pwd"], ["pwd", "otp"]. */
+            amr: string[];
             /** @description Whether this is the session of the calling token. */
             current: boolean;
         };
@@ -1042,13 +1188,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A new token pair (a new session). */
+            /** @description A new token pair (a new session); or, for an account with a second factor, the challenge to answer with POST /api/mfa/verify/ (and no token). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenPair"];
+                    "application/json": components["schemas"]["TokenPair"] | components["schemas"]["MfaChallenge"];
                 };
             };
             400: components["responses"]["ValidationError"];
@@ -1343,6 +1489,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationError"];
             401: components["responses"]["NotAuthenticated"];
+            403: components["responses"]["PermissionDenied"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -1472,6 +1619,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationError"];
             401: components["responses"]["NotAuthenticated"];
+            403: components["responses"]["PermissionDenied"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -1513,6 +1661,173 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    getApiMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What is on. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaStatus"];
+                };
+            };
+            401: components["responses"]["NotAuthenticated"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    postApiMfaTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The secret and its key URI (shown once). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrolment"];
+                };
+            };
+            401: components["responses"]["NotAuthenticated"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    deleteApiMfaTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Off: the factor and its recovery codes are gone. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["NotAuthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    postApiMfaTotpConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    code: string;
+                };
+                "multipart/form-data": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description On. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaEnabled"];
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            401: components["responses"]["NotAuthenticated"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postApiMfaRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ten new codes, shown once; the old ones no longer work. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            401: components["responses"]["NotAuthenticated"];
+            403: components["responses"]["PermissionDenied"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    postApiMfaVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ephemeral_token: string;
+                    code: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    ephemeral_token: string;
+                    code: string;
+                };
+                "multipart/form-data": {
+                    ephemeral_token: string;
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A new token pair (a new session, aal2). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            400: components["responses"]["ValidationError"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getApiUsersMe: {
