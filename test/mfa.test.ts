@@ -323,6 +323,9 @@ describe("tokens without aal (issued before it existed)", () => {
     expect((await me(token)).status).toBe(200);
     const res = await post("/api/mfa/recovery-codes/", undefined, { token, ip: randomIp() });
     // Not a step-up refusal: this account has no second factor (and so no codes).
-    expect(res.status).toBe(400);
+    expect([res.status, await res.json()]).toEqual([
+      400,
+      { non_field_errors: ["Two-factor authentication is off: there are no recovery codes."] },
+    ]);
   });
 });

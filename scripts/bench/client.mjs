@@ -1,6 +1,7 @@
 // A small JSON client for the API, and the seeding every run needs, done through the API itself so
 // that it works the same against the local server and a deployed Worker.
 import { randomBytes } from "node:crypto";
+import { Secret, TOTP } from "otpauth";
 
 export const BOOKS = 100;
 export const TASKS_PER_USER = 10;
@@ -94,3 +95,37 @@ export const loginSessions = (api, users, count) =>
     const { username, password } = users[i % users.length];
     return api.expect(200, "POST", "/api/token/", { body: { username, password } });
   });
+
+/** Recovery codes each account with a second factor has: one challenge each, answered once. */
+const CODES_PER_ACCOUNT = 10;
+
+/**
+ * `count` logins of accounts with a second factor, waiting to be answered: each its ephemeral token,
+ * the cookie it is bound to, and an unused recovery code (a TOTP code works once per 30 s).
+ */
+export async function mfaChallenges(base, api, id, count) {
+  const accounts = await inPool([...Array(Math.ceil(count / CODES_PER_ACCOUNT)).keys()], 4, async (i) => {
+    const user = await registerUser(api, `bench-${id}-mfa-${i}`);
+    const { secret } = await api.expect(201, "POST", "/api/mfa/totp/", { token: user.access });
+    const code = TOTP.generate({ secret: Secret.fromBase32(secret), digits: 6, period: 30 });
+    const { recovery_codes } = await api.expect(200, "POST", "/api/mfa/totp/confirm/", {
+      token: user.access,
+      body: { code },
+    });
+    return { user, codes: recovery_codes };
+  });
+  const jobs = accounts.flatMap(({ user, codes }) => codes.map((code) => ({ user, code }))).slice(0, count);
+  return inPool(jobs, 4, async ({ user, code }) => {
+    const res = await fetch(`${base}/api/token/`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: user.username, password: user.password }),
+    });
+    if (res.status !== 200) throw new Error(`POST /api/token/ (MFA): ${res.status} ${await res.text()}`);
+    const cookie = res.headers
+      .getSetCookie()
+      .map((line) => line.split(";")[0])
+      .join("; ");
+    return { ephemeralToken: (await res.json()).ephemeral_token, cookie, code };
+  });
+}

@@ -17,6 +17,7 @@ export const MODELLED = [
   "tasks-many",
   "token-obtain",
   "token-refresh",
+  "mfa-verify",
   "books-create",
   "throttle-refused",
 ];

@@ -2,8 +2,9 @@
 import autocannon from "autocannon";
 
 /**
- * `spec`: { path, method?, headers?, body?, requests?, connections, duration }. `requests` is
- * autocannon's list of request builders (setupRequest/onResponse) for scenarios whose requests differ.
+ * `spec`: { path, method?, headers?, body?, requests?, connections, duration, amount? }. `requests` is
+ * autocannon's list of request builders (setupRequest/onResponse) for scenarios whose requests differ;
+ * `amount` stops a scenario whose requests spend something (a single-use code) before its supply runs out.
  * One connection means a latency row: timed here, since autocannon reports whole milliseconds.
  */
 export async function runLoad(base, spec) {
@@ -16,6 +17,7 @@ export async function runLoad(base, spec) {
     requests: spec.requests,
     connections: spec.connections,
     duration: spec.duration,
+    ...(spec.amount === undefined ? {} : { amount: spec.amount }),
     timeout: 20,
   });
   const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
@@ -37,13 +39,13 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
  * One request after another. Request builders work as under autocannon: the builder's method and
  * headers, then its setupRequest; onResponse gets the status, body text and headers.
  */
-async function runSequential(base, { path, method = "GET", headers, body, requests, duration }) {
+async function runSequential(base, { path, method = "GET", headers, body, requests, duration, amount = Infinity }) {
   const builder = requests?.[0] ?? {};
   const times = [];
   const statuses = {};
   let errors = 0;
   const start = performance.now();
-  while (performance.now() - start < duration * 1000) {
+  while (performance.now() - start < duration * 1000 && times.length + errors < amount) {
     const defaults = {
       path,
       method: builder.method ?? method,

@@ -6,13 +6,20 @@ import { cpus, release } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { apiClient, loginSessions, registerUser, runId, seedViaApi } from "./client.mjs";
+import { apiClient, loginSessions, mfaChallenges, registerUser, runId, seedViaApi } from "./client.mjs";
 import { MODEL_CONNECTIONS, MODELLED, measureLatencyModel, parseModel } from "./latency-model.mjs";
 import { runLoad } from "./load.mjs";
 import { bundleWorker, ENTRIES, STORAGE_ROOT, startLocalServer } from "./local-server.mjs";
 import { markdown, printSummary } from "./report.mjs";
 import { seedOtherUsersTasks } from "./scale.mjs";
-import { CEILING_PATH, CREATED_BOOK_TITLE, exactness, loadScenarios, throttleScenarios } from "./scenarios.mjs";
+import {
+  CEILING_PATH,
+  CREATED_BOOK_TITLE,
+  exactness,
+  loadScenarios,
+  mfaScenario,
+  throttleScenarios,
+} from "./scenarios.mjs";
 import { judgeTargets, targetsSummary } from "./targets.ts";
 
 const { values: args } = parseArgs({
@@ -73,14 +80,21 @@ async function load(key, title, spec, options = { connections, duration }) {
 /** The book list is not paginated: whatever runs after a create scenario measures it with the 100 seeded books again. */
 const removeCreatedBooks = () => server.db.prepare("DELETE FROM books WHERE title = ?").bind(CREATED_BOOK_TITLE).run();
 
+/** MFA verifies the latency model sends (each spends a challenge and a recovery code): enough for its two runs. */
+const MFA_VERIFIES = 320;
+
 /** The MODELLED scenarios alone and under the latency model. */
 async function measureUnderModel(seeded) {
   log(`latency model: ${MODEL_CONNECTIONS} connections, ${JSON.stringify(model)}`);
-  // Fresh sessions for the refresh chain: the throughput rows rotated theirs.
+  // Fresh sessions for the refresh chain: the throughput rows rotated theirs. And logins waiting for
+  // their second factor, one for each MFA verify the two runs of the model may send.
   const sessions = await loginSessions(api, seeded.users, 2 * MODEL_CONNECTIONS);
-  const scenarios = [...loadScenarios({ users: seeded.users, sessions }), ...throttleScenarios(seeded)].filter((s) =>
-    MODELLED.includes(s.key),
-  );
+  const challenges = await mfaChallenges(base, api, id, MFA_VERIFIES);
+  const scenarios = [
+    ...loadScenarios({ users: seeded.users, sessions }),
+    mfaScenario(challenges),
+    ...throttleScenarios(seeded),
+  ].filter((s) => MODELLED.includes(s.key));
   const result = await measureLatencyModel(base, scenarios, { model, duration, singleDuration: SHORT_DURATION, log });
   await removeCreatedBooks();
   return result;

@@ -123,3 +123,27 @@ export async function exactness(api, id, rounds = 3) {
   }
   return results;
 }
+
+/**
+ * A login's second step, under the latency model only: each request answers one waiting challenge
+ * with an unused recovery code (a TOTP code works once per 30 s), so the supply bounds it: half of it
+ * for each of the model's two runs.
+ */
+export function mfaScenario(challenges) {
+  const json = { "Content-Type": "application/json" };
+  return {
+    key: "mfa-verify",
+    title: "POST /api/mfa/verify/ (a recovery code)",
+    spec: {
+      path: "/api/mfa/verify/",
+      amount: Math.floor(challenges.length / 2),
+      requests: perRequest("POST", () => {
+        const { ephemeralToken, cookie, code } = challenges.shift() ?? {};
+        return {
+          headers: { ...json, Cookie: cookie },
+          body: JSON.stringify({ ephemeral_token: ephemeralToken, code }),
+        };
+      }),
+    },
+  };
+}

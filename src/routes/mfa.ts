@@ -1,7 +1,7 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import type { Database } from "../db/client";
-import { type MfaFactor, mfaFactors, type User, users } from "../db/schema";
+import { mfaFactors, recoveryCodes, users } from "../db/schema";
 import type { AppEnv } from "../env";
 import type { Config } from "../lib/config";
 import { challengeCookie, clearChallengeCookie, deviceCookie } from "../lib/cookies";
@@ -30,7 +30,6 @@ import {
   confirmFactor,
   enrolFactor,
   factorOf,
-  recoveryCodeOf,
   recoveryCodesLeft,
   removeSecondFactor,
   replaceRecoveryCodes,
@@ -69,30 +68,37 @@ async function codeGuesses(c: Context, env: Env, config: Config, userId: number)
 /** A code's worth: a TOTP step not used before, or a recovery code not spent; null if it is neither. */
 type Accepted = { step: number } | { recoveryCode: string };
 
+/** The HMAC a code would be stored as, if it has the form of a recovery code; null for a TOTP code or junk. */
+const recoveryHashOf = (config: Config, code: string) =>
+  normalizeRecoveryCode(code) === null ? Promise.resolve(null) : recoveryCodeHash(config, code);
+
+/** What a login with a second factor reads near the user (or, missing there, on the primary), in one round trip. */
+async function verifyState(db: Database, userId: number, recoveryHash: string | null) {
+  const [[user], [factor], codes] = await db.batch([
+    db.select().from(users).where(eq(users.id, userId)),
+    db.select().from(mfaFactors).where(eq(mfaFactors.userId, userId)),
+    db
+      .select()
+      .from(recoveryCodes)
+      .where(and(eq(recoveryCodes.userId, userId), eq(recoveryCodes.hash, recoveryHash ?? ""))),
+  ]);
+  return { user, factor, recoveryCode: codes[0] };
+}
+
+type VerifyState = Awaited<ReturnType<typeof verifyState>>;
+
 async function acceptedCode(
-  c: Context<AppEnv>,
-  db: Database,
-  factor: MfaFactor,
+  config: Config,
+  { factor, recoveryCode }: VerifyState,
   code: string,
 ): Promise<Accepted | null> {
+  if (!factor) return null;
   if (/^\d{6}$/.test(code)) {
-    const step = matchingStep(await openSecret(c.var.config, factor.secret), code);
+    const step = matchingStep(await openSecret(config, factor.secret), code);
     // RFC 6238 §5.2: a code is accepted once; the batch's trigger decides it for concurrent requests.
     return step !== null && (factor.lastUsedStep === null || step > factor.lastUsedStep) ? { step } : null;
   }
-  if (normalizeRecoveryCode(code) === null) return null;
-  const hash = await recoveryCodeHash(c.var.config, code);
-  const stored = await recoveryCodeOf(db, factor.userId, hash);
-  return stored && stored.usedAt === null ? { recoveryCode: hash } : null;
-}
-
-/** What a login with a second factor reads near the user (or, missing there, on the primary): one round trip. */
-async function verifyState(db: Database, userId: number) {
-  const [[user], [factor]] = await db.batch([
-    db.select().from(users).where(eq(users.id, userId)),
-    db.select().from(mfaFactors).where(eq(mfaFactors.userId, userId)),
-  ]);
-  return { user, factor };
+  return recoveryCode && recoveryCode.usedAt === null ? { recoveryCode: recoveryCode.hash } : null;
 }
 
 /** The account's recovery codes, freshly made: the codes to show once, and their hashes to store. */
@@ -135,6 +141,7 @@ export const mfaRoutes = new Hono<AppEnv>()
         "The factor is unconfirmed until POST /api/mfa/totp/confirm/ with its first code; a new enrolment " +
         "replaces an unconfirmed one. 400 when a second factor is already on.",
       responses: created("The secret and its key URI (shown once).", enrolmentResponse),
+      errors: [400],
     }),
     permit([IsAuthenticated], { reads: "primary", noStore: true }),
     async (c) => {
@@ -215,6 +222,7 @@ export const mfaRoutes = new Hono<AppEnv>()
       summary: "New recovery codes in place of the old ones",
       description: "Only from a session that used the second factor (403 `mfa_step_up_required`).",
       responses: ok("Ten new codes, shown once; the old ones no longer work.", recoveryCodesResponse),
+      errors: [400],
     }),
     permit([IsAuthenticated, SecondFactorWhenEnabled], { reads: "primary", noStore: true }),
     async (c) => {
@@ -245,11 +253,13 @@ export const mfaRoutes = new Hono<AppEnv>()
       const body = c.req.valid("json");
       const challenge = await readChallenge(c.var.config, body.ephemeral_token, challengeCookie(c));
       if (!challenge) throw expiredChallenge();
+      const recoveryHash = await recoveryHashOf(c.var.config, body.code);
       const [throttle, near] = await Promise.all([
         codeGuesses(c, c.env, c.var.config, challenge.userId),
-        verifyState(c.var.db, challenge.userId),
+        verifyState(c.var.db, challenge.userId, recoveryHash),
       ]);
-      const state = near.user && near.factor ? near : await verifyState(c.var.primaryDb(), challenge.userId);
+      const state =
+        near.user && near.factor ? near : await verifyState(c.var.primaryDb(), challenge.userId, recoveryHash);
       return answerChallenge(c, challenge, throttle, state, body.code);
     },
   );
@@ -263,14 +273,15 @@ async function answerChallenge(
   c: Context<AppEnv>,
   challenge: Challenge,
   throttle: GuessThrottle,
-  { user, factor }: { user: User | undefined; factor: MfaFactor | undefined },
+  state: VerifyState,
   code: string,
 ): Promise<Response> {
   const { db, config } = c.var;
+  const { user, factor } = state;
   const ready =
     user?.isActive && user.mfaEnabled && factor?.confirmedAt && (await samePassword(challenge, user.password));
-  if (!ready || !user || !factor) throw expiredChallenge();
-  const accepted = await acceptedCode(c, db, factor, code);
+  if (!ready || !user) throw expiredChallenge();
+  const accepted = await acceptedCode(config, state, code);
   if (!accepted) throw invalidCode();
   await throttle.forgive();
 

@@ -1,16 +1,16 @@
 import { z } from "zod";
-import { dateTime } from "./fields";
+import { charField, dateTime } from "./fields";
 import { tokenPairResponse } from "./token";
 
 // The second factor's requests and answers (dj-rest-auth's MFA branch, shaped by this API's own paths).
 
 /** A code as typed: six TOTP digits, or a recovery code (`k3m9-x2pq-7hfd`, any case, spaces allowed). */
-const code = z.string().trim().min(1).max(64);
+const code = charField(z.string().trim().min(1).max(64));
 
 export const codeBody = z.object({ code });
 
 /** POST /api/mfa/verify/: the login's challenge and a code. */
-export const mfaVerifyBody = z.object({ ephemeral_token: z.string().min(1).max(2048), code });
+export const mfaVerifyBody = z.object({ ephemeral_token: charField(z.string().min(1).max(2048)), code });
 
 export const mfaStatusResponse = z
   .object({

@@ -20,14 +20,6 @@ export async function recoveryCodesLeft(db: Database, userId: number): Promise<n
   return row?.left ?? 0;
 }
 
-/** The account's recovery code stored as `hash`, used or not. */
-export const recoveryCodeOf = (db: Database, userId: number, hash: string) =>
-  db
-    .select()
-    .from(recoveryCodes)
-    .where(and(eq(recoveryCodes.userId, userId), eq(recoveryCodes.hash, hash)))
-    .get();
-
 /**
  * An enrolment: the sealed secret, replacing an unconfirmed factor's but never a confirmed one's
  * (RETURNING is then empty: the account already has a second factor).
