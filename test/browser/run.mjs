@@ -4,9 +4,10 @@
 // different origin, so every call depends on CORS (the API is started with that origin, and only that
 // one, in CORS_ALLOWED_ORIGINS). A second copy of the SPA on a third port plays a foreign page. Then
 // it walks an account's recovery from the mailed links (the API's FRONTEND_URL is the SPA, the mail is
-// read from the local outbox), renders the interactive docs with nothing but the API reachable,
-// authorizes and tries an endpoint, and walks the browsable API: log in through its box, create a book
-// through its form, see the 201. Screenshots go to test/artifacts/.
+// read from the local outbox), turns a second factor on and logs in with it (a recovery code, then
+// the next TOTP code the page computes), renders the interactive docs with nothing but the API
+// reachable, authorizes and tries an endpoint, and walks the browsable API: log in through its box,
+// create a book through its form, see the 201. Screenshots go to test/artifacts/.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -14,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Validator } from "@seriousme/openapi-schema-validator";
+import { Secret, TOTP } from "otpauth";
 import { chromium } from "playwright-core";
 import { freePort, ROOT, startDevServer } from "../e2e/dev-server.mjs";
 import { serveStatic } from "./static-server.mjs";
@@ -85,13 +87,13 @@ function recordApiTraffic(page, api) {
 }
 
 /** Clicks a step's button and waits for its line; returns the line (ok, text) and the API traffic it caused. */
-async function runStep(page, traffic, step) {
+async function runStep(page, traffic, step, timeout = 30_000) {
   const from = traffic.length;
   const lines = page.locator(`li[data-step="${step}"]`);
   const before = await lines.count();
   await page.click(`#${step}`);
   const line = lines.nth(before);
-  await line.waitFor({ timeout: 30_000 });
+  await line.waitFor({ timeout });
   // Responses are reported asynchronously: let the last one land before the traffic is read.
   await page.waitForTimeout(100);
   const exchanges = await Promise.all(
@@ -344,6 +346,105 @@ async function recoveryFlow(context, spa, server) {
   console.log(`  screenshot: ${screenshot}`);
   await resetPage.close();
   await home.close();
+}
+
+/**
+ * A second factor, in a tab of its own (a new account): enrol and show the secret, confirm with the
+ * code the page computes, log out, log in — a challenge and no token, its cookie HttpOnly — and answer
+ * it with a recovery code; log out and in again and answer with the next TOTP code (the page waits
+ * for its step: the confirm's code is spent). On the wire: the login's answer holds no token, and each
+ * answer carried the __Host-mfa cookie, without which the ephemeral token answers nothing.
+ */
+async function mfaFlow(context, spa, server) {
+  const api = server.url;
+  const page = await context.newPage();
+  const traffic = recordApiTraffic(page, api);
+  await page.goto(`${spa}/`);
+  const step = async (name, timeout) => {
+    const result = await runStep(page, traffic, name, timeout);
+    check(result.ok, name, result.text);
+    return result;
+  };
+  await step("register");
+  await step("login");
+
+  await step("mfa-enrol");
+  const secret = await page.locator("#mfa-secret").textContent();
+  const uri = new URL(await page.locator("#mfa-uri").textContent());
+  check(
+    /^[A-Z2-7]{32}$/.test(secret) && uri.searchParams.get("secret") === secret && uri.searchParams.has("issuer"),
+    "the page shows the secret and its key URI",
+    `${uri.protocol}//${uri.host}${decodeURIComponent(uri.pathname)}?secret=…&issuer=${uri.searchParams.get("issuer")}`,
+  );
+  const confirmed = await step("mfa-confirm");
+  const sent = confirmed.exchanges.find(isPost("/api/mfa/totp/confirm/")).request.postDataJSON().code;
+  const now = Math.floor(Date.now() / 30_000);
+  const stepOf = [now - 1, now].find(
+    (s) => TOTP.generate({ secret: Secret.fromBase32(secret), digits: 6, period: 30, timestamp: s * 30_000 }) === sent,
+  );
+  check(stepOf !== undefined, "the page's code (Web Crypto) is otpauth's for the step", `${sent}, step ${stepOf}`);
+  check(
+    (await page.locator("#mfa-recovery-codes").textContent()).split(/\s+/).length === 10,
+    "the page shows the ten recovery codes",
+  );
+  await step("mfa-logout");
+
+  /** A password login that answers a challenge: the answer on the wire, and the cookie it set. */
+  const login = async () => {
+    const { exchanges } = await step("mfa-login");
+    const answer = await exchanges.find(isPost("/api/token/")).request.response();
+    const body = await answer.json();
+    const cookie = (await context.cookies(api)).find((c) => c.name === "__Host-mfa");
+    const visible = await page.evaluate(() => document.cookie);
+    check(
+      body.mfa_required === true && body.ephemeral_token && !("access" in body) && !("refresh" in body),
+      "on the wire, the login's answer carried no token",
+      `{${Object.keys(body).join(", ")}}`,
+    );
+    check(
+      cookie?.httpOnly && cookie.secure && cookie.sameSite === "Strict" && !visible.includes("__Host-mfa"),
+      "the browser holds the challenge's cookie, which document.cookie cannot see",
+      `__Host-mfa: HttpOnly ${cookie?.httpOnly}, Secure ${cookie?.secure}, SameSite ${cookie?.sameSite}; document.cookie "${visible}"`,
+    );
+    return { token: body.ephemeral_token, cookie };
+  };
+  /** An answer's request carried the challenge's cookie, and the cookie went with the answer. */
+  const carried = async (result, cookie, what) => {
+    const answers = result.exchanges.filter(isPost("/api/mfa/verify/"));
+    const sentCookies = answers.map((e) => e.requestHeaders.cookie ?? "");
+    check(
+      answers.length > 0 &&
+        sentCookies.every((c) => c.split("; ").includes(`__Host-mfa=${cookie.value}`)) &&
+        answers.at(-1).status === 200 &&
+        !(await context.cookies(api)).some((c) => c.name === "__Host-mfa"),
+      `on the wire, ${what} carried the __Host-mfa cookie; answered, it is cleared`,
+      answers.map((e) => `POST /api/mfa/verify/ ${e.status}`).join(", "),
+    );
+  };
+
+  const first = await login();
+  // The ephemeral token alone, as if copied from the page or a log: no cookie, no answer.
+  const stolen = await fetch(`${api}/api/mfa/verify/`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ ephemeral_token: first.token, code: "000000" }),
+  });
+  const refusal = await stolen.json();
+  check(
+    stolen.status === 400 && "ephemeral_token" in refusal,
+    "the ephemeral token without its cookie answers nothing",
+    `POST /api/mfa/verify/ → ${stolen.status} ${JSON.stringify(refusal)}`,
+  );
+  await carried(await step("mfa-recovery"), first.cookie, "the answer with a recovery code");
+
+  await step("mfa-logout");
+  const second = await login();
+  await carried(await step("mfa-totp", 45_000), second.cookie, "the answers with TOTP codes (the used one, the next)");
+
+  const screenshot = join(ARTIFACTS, "browser-spa-mfa.png");
+  await page.screenshot({ path: screenshot, fullPage: true });
+  console.log(`  screenshot: ${screenshot}`);
+  await page.close();
 }
 
 /** A user of its own (and its password) and an access token, as Swagger UI's Authorize dialog takes it. */
@@ -603,6 +704,7 @@ try {
   cleanups.push(browser.close);
   await spaFlow(browser.context, spa.url, foreign.url, api);
   await recoveryFlow(browser.context, spa.url, api);
+  await mfaFlow(browser.context, spa.url, api);
   await docsPage(browser.context, api.url);
   await browsableApi(browser.context, api.url);
   console.log(`browser: ${passed} passed, 0 failed`);

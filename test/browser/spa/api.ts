@@ -3,7 +3,7 @@
 // the access token — added by middleware. Calling a path, sending a field or reading a field the
 // document does not have fails `npm run typecheck` (api.type-test.ts holds the proof).
 import createClient, { type ClientPathsWithMethod, type FetchResponse, type Middleware } from "openapi-fetch";
-import type { paths } from "./api-schema";
+import type { components, paths } from "./api-schema";
 
 /** Built in, as an SPA's build does (import.meta.env): a page opened from a mailed link knows it too. */
 export const API = import.meta.env.API_URL;
@@ -57,3 +57,12 @@ export const post = <P extends PostPath>(path: P, body: JsonBody<P>, headers?: H
   client.POST(path, { body, headers } as never) as Promise<
     FetchResponse<paths[P]["post"], unknown, "application/json">
   >;
+
+type Schemas = components["schemas"];
+
+/**
+ * POST /api/token/'s answer narrowed to a token pair: undefined when the account has a second factor
+ * (the answer is then its challenge, `mfa_required`, and holds no token) or the login failed.
+ */
+export const tokenPairOf = (data: Schemas["TokenPair"] | Schemas["MfaChallenge"] | undefined) =>
+  data !== undefined && "access" in data ? data : undefined;

@@ -1,7 +1,8 @@
-// The SPA's page script: one step per button, each reporting what the page could see, and the pages
-// that mailed links open (recovery.ts). Bundled for the browser by esbuild when the static server is
-// asked for app.js (test/browser/static-server.mjs).
-import { API, BOOKMARK, bookmarkSent, COOKIE_MODE, client, post, session } from "./api";
+// The SPA's page script: one step per button, each reporting what the page could see (the second
+// factor's are in mfa.ts), and the pages that mailed links open (recovery.ts). Bundled for the
+// browser by esbuild when the static server is asked for app.js (test/browser/static-server.mjs).
+import { API, BOOKMARK, bookmarkSent, COOKIE_MODE, client, post, session, tokenPairOf } from "./api";
+import { mfaSteps } from "./mfa";
 import { linkPages } from "./recovery";
 import { report } from "./report";
 
@@ -32,13 +33,14 @@ const steps: Record<string, () => Promise<void>> = {
   },
   async login() {
     const { data, response } = await post("/api/token/", { username, password: PASSWORD });
-    session.access = data?.access ?? null;
-    bearerRefresh = data?.refresh;
-    const ok = response.status === 200 && Boolean(data?.access) && Boolean(data?.refresh);
+    const pair = tokenPairOf(data);
+    session.access = pair?.access ?? null;
+    bearerRefresh = pair?.refresh;
+    const ok = response.status === 200 && Boolean(pair?.access) && Boolean(pair?.refresh);
     report(
       "login",
       ok,
-      `POST /api/token/ → ${response.status}, access token ${data?.access.slice(0, 12)}…, refresh token in the body`,
+      `POST /api/token/ → ${response.status}, access token ${pair?.access.slice(0, 12)}…, refresh token in the body`,
     );
   },
   async "add-tasks"() {
@@ -87,9 +89,10 @@ const steps: Record<string, () => Promise<void>> = {
   },
   async "cookie-login"() {
     const { data, response } = await post("/api/token/", { username, password: PASSWORD }, COOKIE_MODE);
-    session.access = data?.access ?? null;
+    const pair = tokenPairOf(data);
+    session.access = pair?.access ?? null;
     bearerRefresh = undefined;
-    const ok = response.status === 200 && Boolean(data?.access) && data !== undefined && !("refresh" in data);
+    const ok = response.status === 200 && pair !== undefined && Boolean(pair.access) && !("refresh" in pair);
     report(
       "cookie-login",
       ok,
@@ -168,7 +171,7 @@ const linkPage = linkPages[location.pathname];
 document.getElementById("home")!.hidden = linkPage !== undefined;
 linkPage?.();
 
-for (const [step, run] of Object.entries(steps)) {
+for (const [step, run] of Object.entries({ ...steps, ...mfaSteps(username, PASSWORD) })) {
   document
     .getElementById(step)!
     .addEventListener("click", () => run().catch((error) => report(step, false, `${step}: ${error}`)));

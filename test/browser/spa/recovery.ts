@@ -2,7 +2,7 @@
 // as the SPA's history-API routes. Each takes what its link carries into memory and at once removes it
 // from the address bar — out of the history, and of any Referer (index.html also says no-referrer), as
 // OWASP's Forgot Password cheat sheet asks.
-import { client, post, session } from "./api";
+import { client, post, session, tokenPairOf } from "./api";
 import { report } from "./report";
 
 /** The link's query parameters; the address bar keeps the path alone. */
@@ -35,7 +35,7 @@ async function resetPassword(uid: string, token: string, form: FormData) {
   );
   if (status !== 200) return;
   const { data, response } = await post("/api/token/", { email, password: new_password1 });
-  session.access = data?.access ?? null;
+  session.access = tokenPairOf(data)?.access ?? null;
   const me = await client.GET("/api/users/me/");
   report(
     "login-new-password",
