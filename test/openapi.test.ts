@@ -58,12 +58,13 @@ describe("GET /api/schema/", () => {
     expect(documented.sort()).toEqual([...registered].sort());
   });
 
-  it("has a summary and a success response for every route (each route's describe(), beside it)", () => {
+  it("has a summary, a description and a success response for every route (each route's describe(), beside it)", () => {
     const undescribed = routes.filter((r) => !r.facts.some((f) => f.kind === "operation")).map((r) => r.key);
     expect(undescribed).toEqual([]);
     for (const { method, path } of routes) {
       const operation = document.paths[path][method.toLowerCase()];
       expect(operation.summary, `${method} ${path}`).toEqual(expect.any(String));
+      expect(operation.description, `${method} ${path}`).toEqual(expect.any(String));
       expect(
         Object.keys(operation.responses).some((s) => /^[23]/.test(s)),
         `${method} ${path}`,
@@ -118,17 +119,61 @@ describe("GET /api/schema/", () => {
     expect(document.paths["/api/profiles/me/avatar/"].put.requestBody.content).toHaveProperty(["image/*"]);
   });
 
-  it("declares the Bearer scheme and who needs it", () => {
+  it("declares the Bearer scheme, and a requirement only where a token is needed", () => {
     expect(document.components.securitySchemes).toEqual({
-      bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+      bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: expect.any(String) },
     });
-    const security = (method: string, path: string) => document.paths[path][method].security;
-    expect(security("get", "/api/users/me/")).toEqual([{ bearerAuth: [] }]);
-    expect(security("post", "/api/books/")).toEqual([{ bearerAuth: [] }]);
-    // Anyone may read books; a token, if sent, must be valid.
-    expect(security("get", "/api/books/")).toEqual([{}, { bearerAuth: [] }]);
-    // simplejwt's views ignore the Authorization header.
-    expect(security("post", "/api/token/")).toEqual([]);
+    // No default for the whole document: each operation says for itself.
+    expect(document).not.toHaveProperty("security");
+    const operation = (method: string, path: string) => document.paths[path][method];
+    for (const [method, path] of [
+      ["get", "/api/users/me/"],
+      ["post", "/api/books/"],
+      ["delete", "/api/books/{id}/"],
+      ["get", "/api/tasks/"],
+    ]) {
+      expect(operation(method!, path!).security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
+      expect(operation(method!, path!).responses["401"], `${method} ${path}`).toEqual({
+        $ref: "#/components/responses/NotAuthenticated",
+      });
+    }
+    // Anyone may call these: no requirement (Swagger UI draws no padlock). Bearer authentication still
+    // runs on them, so a token that is sent must be valid: their 401 says so.
+    for (const [method, path] of [
+      ["get", "/api/books/"],
+      ["get", "/api/books/{id}/"],
+      ["get", "/api/"],
+      ["get", "/api/health/"],
+      ["post", "/api/register/"],
+    ]) {
+      expect(operation(method!, path!).security, `${method} ${path}`).toEqual([]);
+      expect(operation(method!, path!).responses["401"], `${method} ${path}`).toEqual({
+        $ref: "#/components/responses/NotAuthenticated",
+        description: expect.stringContaining("No token is needed here"),
+      });
+    }
+    // simplejwt's views ignore the Authorization header: their 401 is about the credentials in the body.
+    expect(operation("post", "/api/token/").security).toEqual([]);
+    expect(operation("post", "/api/token/").responses["401"]).toEqual({
+      $ref: "#/components/responses/NotAuthenticated",
+    });
+    expect(operation("get", "/.well-known/jwks.json").responses).not.toHaveProperty("401");
+    // No operation is left with optional authentication ([{}, {bearerAuth: []}]), which Swagger UI draws as locked.
+    const requirements = Object.values(document.paths as Json).flatMap((item) =>
+      Object.values(item as Json).map((o) => JSON.stringify(o.security)),
+    );
+    expect(new Set(requirements)).toEqual(new Set(["[]", '[{"bearerAuth":[]}]']));
+  });
+
+  it("declares every tag the operations use, with a description, and the origin that serves it", () => {
+    const used = new Set(
+      Object.values(document.paths as Json).flatMap((item) => Object.values(item as Json).flatMap((o) => o.tags)),
+    );
+    const declared = (document.tags as Json[]).map((t) => t.name);
+    expect(new Set(declared)).toEqual(used);
+    expect(declared.length).toBe(used.size);
+    for (const tag of document.tags as Json[]) expect(tag.description, tag.name).toEqual(expect.any(String));
+    expect(document.servers).toEqual([{ url: "/", description: expect.any(String) }]);
   });
 
   it("describes the error responses in DRF's shapes", () => {

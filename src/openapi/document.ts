@@ -6,6 +6,7 @@ import { needsUserFor } from "../middleware/permissions";
 import { ERROR_RESPONSES } from "./error-responses";
 import { type Json, SchemaComponents } from "./json-schema";
 import { type ErrorStatus, factsOf, type Operation, type RouteFacts } from "./route-facts";
+import { TAGS } from "./tags";
 
 export type DocumentOptions = { title: string; version: string; description: string };
 
@@ -80,9 +81,17 @@ function derivedFacts(route: RouteOperation) {
   if (needsUser || authenticated) errors.add(401);
   if (permissions.some((p) => p.allowsAccount !== undefined)) errors.add(403);
   if (permit && (permit.throttles === undefined || permit.throttles.length > 0)) errors.add(429);
-  const security = needsUser ? [{ bearerAuth: [] }] : authenticated ? [{}, { bearerAuth: [] }] : [];
-  return { errors, security };
+  // Only an operation that needs a token has a security requirement. Optional authentication written as
+  // [{}, {bearerAuth: []}] is valid OpenAPI, but Swagger UI draws a padlock for any requirement but a
+  // lone {} and draws it closed whenever one requirement is met, as {} always is: public operations
+  // looked locked. Where Bearer authentication runs anyway, their 401 says so instead.
+  const security = needsUser ? [{ bearerAuth: [] }] : [];
+  return { errors, security, optionalToken: authenticated && !needsUser };
 }
+
+/** The 401 of an operation that needs no token but checks one that is sent (a 3.1 $ref may override the description). */
+const OPTIONAL_TOKEN_401 =
+  "No token is needed here, but one that is sent is checked: a bad, expired or revoked token is refused.";
 
 /** What the route's describe() says of it. */
 const operationOf = (route: RouteOperation): Operation | undefined =>
@@ -90,7 +99,7 @@ const operationOf = (route: RouteOperation): Operation | undefined =>
 
 function operationObject(route: RouteOperation, schemas: SchemaComponents): Json {
   const operation = operationOf(route);
-  const { errors, security } = derivedFacts(route);
+  const { errors, security, optionalToken } = derivedFacts(route);
   for (const status of operation?.errors ?? []) errors.add(status);
 
   const responses: Json = {};
@@ -101,7 +110,8 @@ function operationObject(route: RouteOperation, schemas: SchemaComponents): Json
     } else responses[status] = { description, content: { [body.mediaType]: { schema: body.schema } } };
   }
   for (const status of [...errors].sort((a, b) => a - b)) {
-    responses[status] = { $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` };
+    const $ref = `#/components/responses/${ERROR_RESPONSES[status].name}`;
+    responses[status] = status === 401 && optionalToken ? { $ref, description: OPTIONAL_TOKEN_401 } : { $ref };
   }
   const parameters = pathParameters(route);
   return {
@@ -124,12 +134,19 @@ function errorComponents(schemas: SchemaComponents): Json {
   return responses;
 }
 
+const BEARER_DESCRIPTION =
+  "The `access` token of `POST /api/token/` (or of registration). Operations with a padlock need it; the " +
+  "others take none, and refuse a bad one that is sent.";
+
 /** The OpenAPI 3.1 document of the app's registered routes. */
 export function openApiDocument(routes: readonly RouterRoute[], options: DocumentOptions): Json {
   const schemas = new SchemaComponents();
   const paths: Record<string, Json> = {};
+  const used = new Set<string>();
   for (const route of routeOperations(routes)) {
     (paths[route.path] ??= {})[route.method.toLowerCase()] = operationObject(route, schemas);
+    const tag = operationOf(route)?.tag;
+    if (tag) used.add(tag);
   }
   const responses = errorComponents(schemas);
   // Through JSON and back: members left undefined (no description, no request body) disappear.
@@ -137,9 +154,19 @@ export function openApiDocument(routes: readonly RouterRoute[], options: Documen
     JSON.stringify({
       openapi: "3.1.0",
       info: { title: options.title, version: options.version, description: options.description },
+      // The document is served by the API it describes: its paths are on the origin that serves it.
+      servers: [{ url: "/", description: "The origin that serves this document." }],
+      tags: Object.entries(TAGS).flatMap(([name, description]) => (used.has(name) ? [{ name, description }] : [])),
       paths,
       components: {
-        securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+        securitySchemes: {
+          bearerAuth: {
+            type: "http",
+            scheme: "bearer",
+            bearerFormat: "JWT",
+            description: BEARER_DESCRIPTION,
+          },
+        },
         responses,
         schemas: schemas.schemas,
       },

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { RouteThrottle } from "../lib/throttle-rates";
 import type { Permission } from "../middleware/permissions";
+import type { Tag } from "./tags";
 
 // What a route says of itself is carried by the middleware that really runs on it: the validator its
 // schema, permit() its permissions, throttles, authentication and D1 needs, and describe() the rest
@@ -22,7 +23,7 @@ export type RawBody = { mediaType: string; schema: object };
  * authentication, permissions and throttles are read off the middleware.
  */
 export type Operation = {
-  tag: string;
+  tag: Tag;
   summary: string;
   description?: string;
   responses: Partial<Record<SuccessStatus, { description: string; body?: z.ZodType | RawBody }>>;

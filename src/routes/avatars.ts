@@ -120,6 +120,7 @@ export const avatarUploadRoutes = new Hono<AppEnv>()
     describe({
       tag: "avatars",
       summary: "Remove the caller's avatar",
+      description: "The image is deleted and the profile keeps no avatar. Without a profile: 404.",
       responses: noContent("Removed."),
       errors: [404],
     }),
@@ -146,6 +147,8 @@ export const avatarRoutes = new Hono<AppEnv>().get(
   describe({
     tag: "avatars",
     summary: "An avatar image (public; the URL in a profile's `avatar`)",
+    description:
+      "Outside the API's throttles, and cacheable for a year: a new upload gets a new key, so an image never changes.",
     responses: {
       200: { description: "The image.", body: { mediaType: "image/*", schema: { type: "string" } } },
       304: { description: "Not modified (If-None-Match, If-Modified-Since)." },

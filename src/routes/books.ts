@@ -76,7 +76,12 @@ async function updateBook(db: Database, found: BookRow, input: BookInput) {
 export const bookRoutes = new Hono<AppEnv>()
   .get(
     "/",
-    describe({ tag: "books", summary: "Every book", responses: ok("The books, newest first.", listOf(bookResponse)) }),
+    describe({
+      tag: "books",
+      summary: "Every book",
+      description: "Public: no token needed. Not paginated.",
+      responses: ok("The books, newest first.", listOf(bookResponse)),
+    }),
     permit([IsAuthenticatedOrReadOnly]),
     async (c) => {
       const rows = await listBooks.all(c.var.db);
@@ -108,7 +113,12 @@ export const bookRoutes = new Hono<AppEnv>()
   )
   .get(
     "/:id{[0-9]+}/",
-    describe({ tag: "books", summary: "One book", responses: ok("The book.", bookResponse) }),
+    describe({
+      tag: "books",
+      summary: "One book",
+      description: "Public: no token needed.",
+      responses: ok("The book.", bookResponse),
+    }),
     permit([IsAuthenticatedOrReadOnly]),
     bookObject,
     (c) => c.json(serializeBook(c.var.found.book, c.var.found.ownerUsername)),
@@ -118,6 +128,8 @@ export const bookRoutes = new Hono<AppEnv>()
     describe({
       tag: "books",
       summary: "Replace a book (its owner)",
+      description:
+        "Another user's book is 403, checked before the body is read. An optional field left out keeps its value, as in DRF.",
       responses: ok("The changed book.", bookResponse),
       errors: [403],
     }),
@@ -131,6 +143,7 @@ export const bookRoutes = new Hono<AppEnv>()
     describe({
       tag: "books",
       summary: "Change some fields of a book (its owner)",
+      description: "Only the fields sent change. Another user's book is 403, checked before the body is read.",
       responses: ok("The changed book.", bookResponse),
       errors: [403],
     }),
@@ -141,7 +154,13 @@ export const bookRoutes = new Hono<AppEnv>()
   )
   .delete(
     "/:id{[0-9]+}/",
-    describe({ tag: "books", summary: "Delete a book (its owner)", responses: noContent("Deleted."), errors: [403] }),
+    describe({
+      tag: "books",
+      summary: "Delete a book (its owner)",
+      description: "For good: books have no trash. Another user's book is 403.",
+      responses: noContent("Deleted."),
+      errors: [403],
+    }),
     permit([IsAuthenticatedOrReadOnly]),
     bookObject,
     async (c) => {

@@ -111,7 +111,13 @@ async function freshRecoveryCodes(config: Config) {
 export const mfaRoutes = new Hono<AppEnv>()
   .get(
     "/",
-    describe({ tag: "mfa", summary: "The caller's second factor", responses: ok("What is on.", mfaStatusResponse) }),
+    describe({
+      tag: "mfa",
+      summary: "The caller's second factor",
+      description:
+        "Never its secret nor the recovery codes themselves: only what is set up, and how many codes are left.",
+      responses: ok("What is on.", mfaStatusResponse),
+    }),
     permit([IsAuthenticated]),
     async (c) => {
       const { db, caller } = c.var;

@@ -80,6 +80,7 @@ export const profileRoutes = new Hono<AppEnv>()
     describe({
       tag: "profiles",
       summary: "The caller's profile, as a list",
+      description: "Only ever the caller's own: nobody else's profile is listed.",
       responses: ok("Empty until the caller creates a profile.", listOf(profileResponse)),
     }),
     permit([IsAuthenticated]),
@@ -93,6 +94,7 @@ export const profileRoutes = new Hono<AppEnv>()
     describe({
       tag: "profiles",
       summary: "Create the caller's profile (one per user)",
+      description: "A second one is refused (400). Its `email` is the account's, and is not set here.",
       responses: created("The new profile.", profileResponse),
     }),
     permit([IsAuthenticated]),
@@ -116,6 +118,7 @@ export const profileRoutes = new Hono<AppEnv>()
     describe({
       tag: "profiles",
       summary: "The caller's profile",
+      description: "404 until the caller has created one.",
       responses: ok("The profile.", profileResponse),
       errors: [404],
     }),
@@ -128,6 +131,7 @@ export const profileRoutes = new Hono<AppEnv>()
     describe({
       tag: "profiles",
       summary: "Change the caller's profile",
+      description: "`email` changes only through `POST /api/email/change/`; sent here, it must be unchanged.",
       responses: ok("The changed profile.", profileResponse),
       errors: [404],
     }),
@@ -144,6 +148,7 @@ export const profileRoutes = new Hono<AppEnv>()
     describe({
       tag: "profiles",
       summary: "The caller's profile, by id",
+      description: "Another user's profile is 404, as one that does not exist.",
       responses: ok("The profile.", profileResponse),
     }),
     permit([IsAuthenticated]),
@@ -157,6 +162,8 @@ export const profileRoutes = new Hono<AppEnv>()
     describe({
       tag: "profiles",
       summary: "Change the caller's profile, by id",
+      description:
+        "PUT and PATCH alike: every field is optional. `email` must be unchanged. Another user's profile is 404.",
       responses: ok("The changed profile.", profileResponse),
     }),
     permit([IsAuthenticated]),
@@ -172,6 +179,7 @@ export const profileRoutes = new Hono<AppEnv>()
     describe({
       tag: "profiles",
       summary: "Delete the caller's profile and its avatar",
+      description: "The account stays. Another user's profile is 404.",
       responses: noContent("Deleted."),
     }),
     permit([IsAuthenticated]),

@@ -18,6 +18,7 @@ export const rootRoutes = (resources: Readonly<Record<string, string>>) =>
       describe({
         tag: "schema",
         summary: "The API root: each resource and the URL of its list (DRF's DefaultRouter)",
+        description: "With `Accept: text/html` (a browser) or `?format=api`: DRF's browsable API, each URL a link.",
         responses: ok("Resource names → absolute list URLs.", z.record(z.string(), z.url())),
       }),
       permit([AllowAny]),

@@ -56,6 +56,9 @@ export function schemaRoutes(routes: () => readonly RouterRoute[]) {
       describe({
         tag: "schema",
         summary: "This OpenAPI 3.1 document",
+        description:
+          "Built from the routes themselves: the bodies their validators take, the permissions and throttles they " +
+          "run, the errors they answer. Generate a typed client from it (openapi-typescript).",
         responses: ok("The document.", { mediaType: "application/json", schema: { type: "object" } }),
       }),
       permit([AllowAny]),
@@ -69,6 +72,8 @@ export function schemaRoutes(routes: () => readonly RouterRoute[]) {
       describe({
         tag: "schema",
         summary: "Interactive documentation (Swagger UI)",
+        description:
+          "Served from this origin, no CDN. Authorize with an access token to try the operations that show a padlock.",
         responses: ok("An HTML page.", { mediaType: "text/html", schema: { type: "string" } }),
       }),
       permit([AllowAny]),

@@ -24,6 +24,7 @@ export const sessionRoutes = new Hono<AppEnv>()
     describe({
       tag: "sessions",
       summary: "The caller's live sessions (one per login)",
+      description: "Sessions not yet ended nor past their absolute end; never a token.",
       responses: ok("Newest first; `current` marks the calling token's.", listOf(sessionResponse)),
     }),
     permit([IsAuthenticated]),

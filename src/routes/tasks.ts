@@ -73,13 +73,23 @@ async function updateTask(db: Database, { task: { id, ownerId }, ownerUsername }
 export const taskRoutes = new Hono<AppEnv>()
   .get(
     "/",
-    describe({ tag: "tasks", summary: "The caller's tasks", responses: ok("Newest first.", listOf(taskResponse)) }),
+    describe({
+      tag: "tasks",
+      summary: "The caller's tasks",
+      description: "Only the caller's own, and none in the trash. Not paginated.",
+      responses: ok("Newest first.", listOf(taskResponse)),
+    }),
     permit([IsAuthenticated]),
     async (c) => c.json(await listOwnTasks(c.var.db, c.var.caller.userId, false)),
   )
   .post(
     "/",
-    describe({ tag: "tasks", summary: "Add a task", responses: created("The new task.", taskResponse) }),
+    describe({
+      tag: "tasks",
+      summary: "Add a task",
+      description: "The caller owns it: an `owner` in the body is ignored.",
+      responses: created("The new task.", taskResponse),
+    }),
     permit([IsAuthenticated]),
     validateJson(taskBody),
     async (c) => {
@@ -96,6 +106,8 @@ export const taskRoutes = new Hono<AppEnv>()
     describe({
       tag: "tasks",
       summary: "The caller's deleted tasks",
+      description:
+        "The daily purge deletes a task for good once it has been in the trash 30 days (`TRASH_RETENTION_DAYS`).",
       responses: ok("Newest first.", listOf(taskResponse)),
     }),
     permit([IsAuthenticated]),
@@ -103,14 +115,24 @@ export const taskRoutes = new Hono<AppEnv>()
   )
   .get(
     "/:id{[0-9]+}/",
-    describe({ tag: "tasks", summary: "One of the caller's tasks", responses: ok("The task.", taskResponse) }),
+    describe({
+      tag: "tasks",
+      summary: "One of the caller's tasks",
+      description: "Another user's task, or one in the trash, is 404.",
+      responses: ok("The task.", taskResponse),
+    }),
     permit([IsAuthenticated]),
     taskObject,
     (c) => c.json(serializeTask(c.var.found.task, c.var.found.ownerUsername)),
   )
   .put(
     "/:id{[0-9]+}/",
-    describe({ tag: "tasks", summary: "Replace a task", responses: ok("The changed task.", taskResponse) }),
+    describe({
+      tag: "tasks",
+      summary: "Replace a task",
+      description: "An optional field left out keeps its value, as in DRF. Another user's task is 404.",
+      responses: ok("The changed task.", taskResponse),
+    }),
     permit([IsAuthenticated]),
     taskObject,
     validateJson(taskBody),
@@ -121,6 +143,7 @@ export const taskRoutes = new Hono<AppEnv>()
     describe({
       tag: "tasks",
       summary: "Change some fields of a task",
+      description: "Only the fields sent change. Another user's task is 404.",
       responses: ok("The changed task.", taskResponse),
     }),
     permit([IsAuthenticated]),
@@ -134,6 +157,7 @@ export const taskRoutes = new Hono<AppEnv>()
     describe({
       tag: "tasks",
       summary: "Move a task to the trash",
+      description: "Restorable until the daily purge; a task already in the trash is 404.",
       responses: noContent("In the trash (GET /api/tasks/trash/)."),
     }),
     permit([IsAuthenticated]),
@@ -153,6 +177,7 @@ export const taskRoutes = new Hono<AppEnv>()
     describe({
       tag: "tasks",
       summary: "Take a task out of the trash",
+      description: "A task that is not in the trash is answered as it is, unchanged.",
       responses: ok("The task, live again.", taskResponse),
     }),
     permit([IsAuthenticated]),

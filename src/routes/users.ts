@@ -40,13 +40,25 @@ const LAST_SUPERUSER = "This would leave no active superuser: make another accou
 export const userRoutes = new Hono<AppEnv>()
   .get(
     "/me/",
-    describe({ tag: "users", summary: "The caller's account", responses: ok("The account.", userResponse) }),
+    describe({
+      tag: "users",
+      summary: "The caller's account",
+      description:
+        "The account of the access token sent. Its email changes through `POST /api/email/change/`, its password " +
+        "through `POST /api/password/change/`.",
+      responses: ok("The account.", userResponse),
+    }),
     permit([IsAuthenticated]),
     async (c) => c.json(serializeUser(await c.var.user)),
   )
   .get(
     "/",
-    describe({ tag: "users", summary: "Every account (staff)", responses: ok("The accounts.", listOf(userResponse)) }),
+    describe({
+      tag: "users",
+      summary: "Every account (staff)",
+      description: "Newest first, not paginated. Only for `is_staff` accounts (DRF's IsAdminUser).",
+      responses: ok("The accounts.", listOf(userResponse)),
+    }),
     permit([IsAdminUser]),
     async (c) => {
       const rows = await c.var.db.select().from(users).orderBy(desc(users.dateJoined), desc(users.id));
@@ -55,7 +67,13 @@ export const userRoutes = new Hono<AppEnv>()
   )
   .get(
     "/:id{[0-9]+}/",
-    describe({ tag: "users", summary: "One account (staff)", responses: ok("The account.", userResponse) }),
+    describe({
+      tag: "users",
+      summary: "One account (staff)",
+      description:
+        "Only for `is_staff` accounts; any other is refused (403) before the id is looked up, so it learns nothing.",
+      responses: ok("The account.", userResponse),
+    }),
     permit([IsAdminUser]),
     accountObject,
     (c) => c.json(serializeUser(c.var.found)),
@@ -104,6 +122,9 @@ export const userRoutes = new Hono<AppEnv>()
     describe({
       tag: "users",
       summary: "Change an account: names, email, is_active, is_staff (staff)",
+      description:
+        "A new email is left unverified. Only a superuser may change a superuser or anyone's `is_staff`, and the " +
+        "last active superuser cannot be deactivated or lose `is_staff`.",
       responses: ok("The changed account.", userResponse),
     }),
     permit([IsAdminUser], { reads: "primary" }),

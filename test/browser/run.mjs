@@ -500,12 +500,53 @@ async function docsPage(context, api) {
   await page.screenshot({ path: join(ARTIFACTS, "api-docs.png") });
   await page.locator(".opblock-summary").first().click();
 
+  // The padlock: none where no token is needed, open where one is until Authorize, then closed.
+  const padlock = (method, path) =>
+    page.locator(`.opblock-${method}:has(.opblock-summary-path[data-path="${path}"]) .authorization__btn`);
+  const padlocks = async () =>
+    Promise.all(
+      [
+        ["get", "/api/books/"],
+        ["get", "/api/"],
+        ["post", "/api/register/"],
+        ["post", "/api/books/"],
+        ["get", "/api/users/me/"],
+      ].map(async ([method, path]) => {
+        const button = padlock(method, path);
+        return (await button.count()) === 0 ? "none" : await button.getAttribute("aria-label");
+      }),
+    );
+  const before = await padlocks();
+  const unlocked = "authorization button unlocked";
+  check(
+    before.join() === ["none", "none", "none", unlocked, unlocked].join(),
+    "Swagger UI: no padlock on public operations, an open one where a token is needed",
+    before.join(", "),
+  );
+  // Public, but a token sent is checked: its 401 says so.
+  const books = page.locator(`.opblock-get:has(.opblock-summary-path[data-path="/api/books/"])`);
+  await books.locator(".opblock-summary").click();
+  const optional = books.locator(".response[data-code='401'] .response-col_description");
+  await optional.waitFor();
+  check(
+    (await optional.textContent()).includes("No token is needed here"),
+    "Swagger UI: a public operation's 401 says a token sent is checked",
+  );
+  await books.locator(".opblock-summary").click();
+
   // Authorize with a real access token, then Try it out on GET /api/users/me/.
   await page.locator(".auth-wrapper .authorize").click();
   const dialog = page.locator(".modal-ux");
   await dialog.locator("input").first().fill(access);
   await dialog.locator("button.authorize").click();
   await dialog.locator("button.btn-done").click();
+  const after = await padlocks();
+  const locked = "authorization button locked";
+  check(
+    after.join() === ["none", "none", "none", locked, locked].join(),
+    "Swagger UI, authorized: the padlocks where a token is needed close, public operations still have none",
+    after.join(", "),
+  );
   const me = page.locator(`.opblock-get:has(.opblock-summary-path[data-path="/api/users/me/"])`);
   await me.locator(".opblock-summary").click();
   await me.locator("button.try-out__btn").click();

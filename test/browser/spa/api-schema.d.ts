@@ -12,7 +12,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The API root: each resource and the URL of its list (DRF's DefaultRouter) */
+        /**
+         * The API root: each resource and the URL of its list (DRF's DefaultRouter)
+         * @description With `Accept: text/html` (a browser) or `?format=api`: DRF's browsable API, each URL a link.
+         */
         get: operations["getApi"];
         put?: never;
         post?: never;
@@ -289,7 +292,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's second factor */
+        /**
+         * The caller's second factor
+         * @description Never its secret nor the recovery codes themselves: only what is set up, and how many codes are left.
+         */
         get: operations["getApiMfa"];
         put?: never;
         post?: never;
@@ -390,7 +396,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's account */
+        /**
+         * The caller's account
+         * @description The account of the access token sent. Its email changes through `POST /api/email/change/`, its password through `POST /api/password/change/`.
+         */
         get: operations["getApiUsersMe"];
         put?: never;
         post?: never;
@@ -407,7 +416,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every account (staff) */
+        /**
+         * Every account (staff)
+         * @description Newest first, not paginated. Only for `is_staff` accounts (DRF's IsAdminUser).
+         */
         get: operations["getApiUsers"];
         put?: never;
         post?: never;
@@ -424,14 +436,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One account (staff) */
+        /**
+         * One account (staff)
+         * @description Only for `is_staff` accounts; any other is refused (403) before the id is looked up, so it learns nothing.
+         */
         get: operations["getApiUsersId"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change an account: names, email, is_active, is_staff (staff) */
+        /**
+         * Change an account: names, email, is_active, is_staff (staff)
+         * @description A new email is left unverified. Only a superuser may change a superuser or anyone's `is_staff`, and the last active superuser cannot be deactivated or lose `is_staff`.
+         */
         patch: operations["patchApiUsersId"];
         trace?: never;
     };
@@ -482,7 +500,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every book */
+        /**
+         * Every book
+         * @description Public: no token needed. Not paginated.
+         */
         get: operations["getApiBooks"];
         put?: never;
         /**
@@ -503,16 +524,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One book */
+        /**
+         * One book
+         * @description Public: no token needed.
+         */
         get: operations["getApiBooksId"];
-        /** Replace a book (its owner) */
+        /**
+         * Replace a book (its owner)
+         * @description Another user's book is 403, checked before the body is read. An optional field left out keeps its value, as in DRF.
+         */
         put: operations["putApiBooksId"];
         post?: never;
-        /** Delete a book (its owner) */
+        /**
+         * Delete a book (its owner)
+         * @description For good: books have no trash. Another user's book is 403.
+         */
         delete: operations["deleteApiBooksId"];
         options?: never;
         head?: never;
-        /** Change some fields of a book (its owner) */
+        /**
+         * Change some fields of a book (its owner)
+         * @description Only the fields sent change. Another user's book is 403, checked before the body is read.
+         */
         patch: operations["patchApiBooksId"];
         trace?: never;
     };
@@ -523,10 +556,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's tasks */
+        /**
+         * The caller's tasks
+         * @description Only the caller's own, and none in the trash. Not paginated.
+         */
         get: operations["getApiTasks"];
         put?: never;
-        /** Add a task */
+        /**
+         * Add a task
+         * @description The caller owns it: an `owner` in the body is ignored.
+         */
         post: operations["postApiTasks"];
         delete?: never;
         options?: never;
@@ -541,7 +580,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's deleted tasks */
+        /**
+         * The caller's deleted tasks
+         * @description The daily purge deletes a task for good once it has been in the trash 30 days (`TRASH_RETENTION_DAYS`).
+         */
         get: operations["getApiTasksTrash"];
         put?: never;
         post?: never;
@@ -558,16 +600,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of the caller's tasks */
+        /**
+         * One of the caller's tasks
+         * @description Another user's task, or one in the trash, is 404.
+         */
         get: operations["getApiTasksId"];
-        /** Replace a task */
+        /**
+         * Replace a task
+         * @description An optional field left out keeps its value, as in DRF. Another user's task is 404.
+         */
         put: operations["putApiTasksId"];
         post?: never;
-        /** Move a task to the trash */
+        /**
+         * Move a task to the trash
+         * @description Restorable until the daily purge; a task already in the trash is 404.
+         */
         delete: operations["deleteApiTasksId"];
         options?: never;
         head?: never;
-        /** Change some fields of a task */
+        /**
+         * Change some fields of a task
+         * @description Only the fields sent change. Another user's task is 404.
+         */
         patch: operations["patchApiTasksId"];
         trace?: never;
     };
@@ -580,7 +634,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Take a task out of the trash */
+        /**
+         * Take a task out of the trash
+         * @description A task that is not in the trash is answered as it is, unchanged.
+         */
         post: operations["postApiTasksIdRestore"];
         delete?: never;
         options?: never;
@@ -595,10 +652,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's profile, as a list */
+        /**
+         * The caller's profile, as a list
+         * @description Only ever the caller's own: nobody else's profile is listed.
+         */
         get: operations["getApiProfiles"];
         put?: never;
-        /** Create the caller's profile (one per user) */
+        /**
+         * Create the caller's profile (one per user)
+         * @description A second one is refused (400). Its `email` is the account's, and is not set here.
+         */
         post: operations["postApiProfiles"];
         delete?: never;
         options?: never;
@@ -613,14 +676,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's profile */
+        /**
+         * The caller's profile
+         * @description 404 until the caller has created one.
+         */
         get: operations["getApiProfilesMe"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change the caller's profile */
+        /**
+         * Change the caller's profile
+         * @description `email` changes only through `POST /api/email/change/`; sent here, it must be unchanged.
+         */
         patch: operations["patchApiProfilesMe"];
         trace?: never;
     };
@@ -631,16 +700,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's profile, by id */
+        /**
+         * The caller's profile, by id
+         * @description Another user's profile is 404, as one that does not exist.
+         */
         get: operations["getApiProfilesId"];
-        /** Change the caller's profile, by id */
+        /**
+         * Change the caller's profile, by id
+         * @description PUT and PATCH alike: every field is optional. `email` must be unchanged. Another user's profile is 404.
+         */
         put: operations["putApiProfilesId"];
         post?: never;
-        /** Delete the caller's profile and its avatar */
+        /**
+         * Delete the caller's profile and its avatar
+         * @description The account stays. Another user's profile is 404.
+         */
         delete: operations["deleteApiProfilesId"];
         options?: never;
         head?: never;
-        /** Change the caller's profile, by id */
+        /**
+         * Change the caller's profile, by id
+         * @description PUT and PATCH alike: every field is optional. `email` must be unchanged. Another user's profile is 404.
+         */
         patch: operations["patchApiProfilesId"];
         trace?: never;
     };
@@ -651,7 +732,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's live sessions (one per login) */
+        /**
+         * The caller's live sessions (one per login)
+         * @description Sessions not yet ended nor past their absolute end; never a token.
+         */
         get: operations["getApiSessions"];
         put?: never;
         post?: never;
@@ -699,7 +783,10 @@ export interface paths {
          */
         put: operations["putApiProfilesMeAvatar"];
         post?: never;
-        /** Remove the caller's avatar */
+        /**
+         * Remove the caller's avatar
+         * @description The image is deleted and the profile keeps no avatar. Without a profile: 404.
+         */
         delete: operations["deleteApiProfilesMeAvatar"];
         options?: never;
         head?: never;
@@ -713,7 +800,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An avatar image (public; the URL in a profile's `avatar`) */
+        /**
+         * An avatar image (public; the URL in a profile's `avatar`)
+         * @description Outside the API's throttles, and cacheable for a year: a new upload gets a new key, so an image never changes.
+         */
         get: operations["getApiAvatarsKey"];
         put?: never;
         post?: never;
@@ -750,7 +840,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This OpenAPI 3.1 document */
+        /**
+         * This OpenAPI 3.1 document
+         * @description Built from the routes themselves: the bodies their validators take, the permissions and throttles they run, the errors they answer. Generate a typed client from it (openapi-typescript).
+         */
         get: operations["getApiSchema"];
         put?: never;
         post?: never;
@@ -767,7 +860,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Interactive documentation (Swagger UI) */
+        /**
+         * Interactive documentation (Swagger UI)
+         * @description Served from this origin, no CDN. Authorize with an access token to try the operations that show a padlock.
+         */
         get: operations["getApiDocs"];
         put?: never;
         post?: never;
@@ -1129,6 +1225,7 @@ export interface operations {
                     };
                 };
             };
+            /** @description No token is needed here, but one that is sent is checked: a bad, expired or revoked token is refused. */
             401: components["responses"]["NotAuthenticated"];
             429: components["responses"]["Throttled"];
         };
@@ -1154,6 +1251,7 @@ export interface operations {
                     };
                 };
             };
+            /** @description No token is needed here, but one that is sent is checked: a bad, expired or revoked token is refused. */
             401: components["responses"]["NotAuthenticated"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1367,6 +1465,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationError"];
+            /** @description No token is needed here, but one that is sent is checked: a bad, expired or revoked token is refused. */
             401: components["responses"]["NotAuthenticated"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1404,6 +1503,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationError"];
+            /** @description No token is needed here, but one that is sent is checked: a bad, expired or revoked token is refused. */
             401: components["responses"]["NotAuthenticated"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1445,6 +1545,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationError"];
+            /** @description No token is needed here, but one that is sent is checked: a bad, expired or revoked token is refused. */
             401: components["responses"]["NotAuthenticated"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1529,6 +1630,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationError"];
+            /** @description No token is needed here, but one that is sent is checked: a bad, expired or revoked token is refused. */
             401: components["responses"]["NotAuthenticated"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1575,6 +1677,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationError"];
+            /** @description No token is needed here, but one that is sent is checked: a bad, expired or revoked token is refused. */
             401: components["responses"]["NotAuthenticated"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1656,6 +1759,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationError"];
+            /** @description No token is needed here, but one that is sent is checked: a bad, expired or revoked token is refused. */
             401: components["responses"]["NotAuthenticated"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
@@ -2027,6 +2131,7 @@ export interface operations {
                     "application/json": components["schemas"]["Book"][];
                 };
             };
+            /** @description No token is needed here, but one that is sent is checked: a bad, expired or revoked token is refused. */
             401: components["responses"]["NotAuthenticated"];
             429: components["responses"]["Throttled"];
         };
@@ -2103,6 +2208,7 @@ export interface operations {
                     "application/json": components["schemas"]["Book"];
                 };
             };
+            /** @description No token is needed here, but one that is sent is checked: a bad, expired or revoked token is refused. */
             401: components["responses"]["NotAuthenticated"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
@@ -2958,6 +3064,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description No token is needed here, but one that is sent is checked: a bad, expired or revoked token is refused. */
             401: components["responses"]["NotAuthenticated"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
@@ -3002,6 +3109,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            /** @description No token is needed here, but one that is sent is checked: a bad, expired or revoked token is refused. */
             401: components["responses"]["NotAuthenticated"];
             429: components["responses"]["Throttled"];
         };
@@ -3024,6 +3132,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description No token is needed here, but one that is sent is checked: a bad, expired or revoked token is refused. */
             401: components["responses"]["NotAuthenticated"];
             429: components["responses"]["Throttled"];
         };
