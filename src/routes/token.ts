@@ -85,12 +85,13 @@ type Found = { user: User | undefined; where: SQL; throttle: GuessThrottle };
  * checked. A name this isolate knows to be out of guesses is refused before anything else starts.
  */
 async function byUsername(c: Context<AppEnv>, key: string): Promise<Found> {
-  let throttle = new GuessThrottle(c.env, c.var.config, "login", await guesser(c, key, undefined));
+  const claimed = await guesser(c, key, undefined);
+  let throttle = new GuessThrottle(c.env, c.var.config, "login", claimed);
   if (throttle.knownRefused()) await throttle.check();
   const where = eq(users.usernameKey, key);
   const [, user] = await Promise.all([throttle.check(), accountBy(c.var.db, where)]);
   const counted = await guesser(c, key, user?.id);
-  if (!("device" in counted)) {
+  if ("device" in claimed && !("device" in counted)) {
     // The device cookie was another account's: this guess is an unknown client's, and counts as one.
     await throttle.forgive();
     throttle = new GuessThrottle(c.env, c.var.config, "login", counted);
