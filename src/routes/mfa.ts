@@ -289,7 +289,8 @@ async function answerChallenge(
   if (!ready || !user) throw expiredChallenge();
   const accepted = await acceptedCode(config, state, code);
   if (!accepted) throw invalidCode();
-  await throttle.forgive();
+  // A right code was not a failed guess: its slot is given back while the session starts.
+  const forgiven = throttle.forgive();
 
   const now = new Date();
   const spend = [
@@ -312,6 +313,7 @@ async function answerChallenge(
   }
   // The primary has the account otherwise than as read: its password, state or factor changed.
   if (!tokens) throw expiredChallenge();
+  await forgiven;
   clearChallengeCookie(c);
   if ("recoveryCode" in accepted) afterResponse(c, (context) => notifyRecoveryCodeUsed(context, user.id));
   return c.json(await loginAnswer(c, user.id, tokens));

@@ -186,8 +186,9 @@ export const tokenRoutes = new Hono<AppEnv>()
       const found = await (username !== undefined ? byUsername(c, usernameKey(username)) : byEmail(c, email!));
       const user = await checkedAccount(c, found, password);
       if (!user?.isActive) throw noActiveAccount();
-      await found.throttle.forgive();
-      return passwordLogin(c, user);
+      // A right password was not a failed guess: its slot is given back while the session starts.
+      const [, answer] = await Promise.all([found.throttle.forgive(), passwordLogin(c, user)]);
+      return answer;
     },
   )
   .post(
