@@ -1,12 +1,8 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { explainsMisconfiguration } from "../src/lib/config";
 import { type CallOptions, call, type ReplacedBindings } from "./helpers";
 import { captureLog } from "./helpers/log-lines";
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 const GENERIC = { detail: "The server is misconfigured." };
 

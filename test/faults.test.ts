@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { RateLimiter } from "../src/durable-objects/rate-limiter";
 import { LIMITER_TIMEOUT_MS } from "../src/services/limiter";
 import {
@@ -16,10 +16,6 @@ import {
 } from "./helpers";
 import { type Fault, recordingD1 } from "./helpers/d1-recorder";
 import { loggedErrorMessages } from "./helpers/log-lines";
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 /** The Worker's error log, kept out of the test output: failures must go there, not to the client. */
 const errorLog = () => vi.spyOn(console, "error").mockImplementation(() => {});

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import {
   type CallOptions,
   call,
@@ -22,10 +22,6 @@ let d1: ReturnType<typeof recordingD1>;
 beforeEach(() => {
   d1 = recordingD1();
 });
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
 /** A request to the Worker whose D1 binding records every session and round trip. */
 const recorded = (method: string, path: string, body?: unknown, options: CallOptions = {}) =>
   call(method, path, body, { ...options, bindings: { DB: d1.binding, ...options.bindings } });

@@ -1,11 +1,7 @@
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { BODY_LIMIT } from "../src/lib/request-body";
 import { call, get, login, post, randomIp, registerUser, unique } from "./helpers";
 import { logLines } from "./helpers/log-lines";
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 /** The Worker's error log, kept out of the test output; errors must go there, not to the client. */
 const quietErrorLog = () => vi.spyOn(console, "error").mockImplementation(() => {});

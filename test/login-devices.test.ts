@@ -1,5 +1,5 @@
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { initKeySet } from "../src/services/key-rotation";
 import {
   call,
@@ -19,10 +19,6 @@ import {
 } from "./helpers";
 import { envWith, keyOf, signWith, testKeySet, workerWith } from "./helpers/key-sets";
 import { headerOf } from "./helpers/tokens";
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 const NO_ACCOUNT = { detail: "No active account found with the given credentials" };
 

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { call, countRows, post, registerUser, STRONG_PASSWORD, type TestUser } from "./helpers";
 import { freezeClock } from "./helpers/clock";
 import { recordingD1 } from "./helpers/d1-recorder";
@@ -10,7 +10,6 @@ import { cookiesOf, enableMfa, totpCode } from "./helpers/mfa";
 // and only the rows a test copies there).
 
 afterEach(() => {
-  vi.restoreAllMocks();
   return env.LAGGING_REPLICA.prepare("DELETE FROM users").run();
 });
 

@@ -1,11 +1,7 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type ReplacedBindings, registerUser, settled, unique, verifyEmailOf } from "./helpers";
 import { captureLog } from "./helpers/log-lines";
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 /** An account with a verified address, for a mail to go to. */
 async function recipient() {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { Secret, TOTP } from "otpauth";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { matchingStep } from "../src/services/totp";
 import {
   call,
@@ -22,10 +22,6 @@ import { aYearFromNow, freezeClock } from "./helpers/clock";
 import { keyOf, signWith, testKeySet } from "./helpers/key-sets";
 import { challenge, cookiesOf, enableMfa, type MfaUser, totpCode, verifyMfa } from "./helpers/mfa";
 import { statusCounts } from "./helpers/throttle";
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 const INVALID_CODE = { code: ["Invalid code."] };
 const EXPIRED = { ephemeral_token: ["This login has expired or was already answered: log in again."] };

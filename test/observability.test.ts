@@ -1,11 +1,7 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { call, get, post, preflight, randomIp, registerUser, SPA } from "./helpers";
 import { captureLog, type LogLine } from "./helpers/log-lines";
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const RAY = "8f3c2a1b0d9e7f65-CDG";

@@ -1,6 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import {
   type CallOptions,
@@ -21,10 +21,6 @@ import { freezeClock } from "./helpers/clock";
 import { recordingD1 } from "./helpers/d1-recorder";
 import { captureLog } from "./helpers/log-lines";
 import { statusCounts } from "./helpers/throttle";
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 const RESET = "Reset your password";
 const SENT = { detail: "Password reset e-mail has been sent." };

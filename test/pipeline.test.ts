@@ -1,11 +1,7 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { call, FORBIDDEN, get, post, randomIp, registerUser, staffUser, UNAUTHENTICATED } from "./helpers";
 import { recordingD1 } from "./helpers/d1-recorder";
 import { loggedHits, serviceLimits } from "./helpers/throttle";
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 const METADATA = {
   renders: ["application/json", "text/html"],

@@ -1,15 +1,11 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { PURGE_BATCH } from "../src/services/purge";
 import { post, registerUser, rowOf, settled } from "./helpers";
 import { freezeClock } from "./helpers/clock";
 import { recordingD1 } from "./helpers/d1-recorder";
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 const DAY = 86_400_000;
 

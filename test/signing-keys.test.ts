@@ -1,14 +1,10 @@
 import { calculateJwkThumbprint, SignJWT } from "jose";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { currentKey, type KeySet, publicJwk, type SigningAlgorithm } from "../src/lib/key-set";
 import { generateKey, initKeySet, revokeKey, rotateKeys } from "../src/services/key-rotation";
 import { envWith, keyOf, resign, rotateWhenDue, workerWith } from "./helpers/key-sets";
 import { loggedErrorMessages } from "./helpers/log-lines";
 import { b64url, claimsOf, expectRefusedAccess, expectRefusedToken, headerOf } from "./helpers/tokens";
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe.each(["HS256", "ES256", "EdDSA"] as const)("signing keys, %s", (alg: SigningAlgorithm) => {
   // One key set per stage of its life; a Worker for each, sharing the database (as deploys do).

@@ -1,15 +1,11 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { rateLimiter } from "../src/services/limiter";
 import { TRUST_MS } from "../src/services/refusal-memory";
 import { post, randomIp, registerUser, unique } from "./helpers";
 import { aYearFromNow, freezeClock } from "./helpers/clock";
 import { breakRateLimiter, loggedHits, statusCounts } from "./helpers/throttle";
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 const NO_ACCOUNT = { detail: "No active account found with the given credentials" };
 

@@ -1,14 +1,10 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { rateLimiter } from "../src/services/limiter";
 import { get, post, randomIp, registerUser } from "./helpers";
 import { aYearFromNow, freezeClock } from "./helpers/clock";
 import { breakRateLimiter, loggedHits, serviceLimits, statusCounts } from "./helpers/throttle";
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 const HOUR = 3_600_000;
 

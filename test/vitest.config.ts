@@ -61,6 +61,8 @@ export default defineConfig(async () => ({
           name: "workers",
           include: ["test/**/*.test.ts"],
           setupFiles: [path("./setup.ts")],
+          // Every spy (a faked clock, a failing binding, a captured log) ends with its test.
+          restoreMocks: true,
         },
       },
       {
