@@ -1,47 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { BROWSABLE_CSP } from "../src/lib/browsable-page";
 import { type CallOptions, call, countRows, get, post, randomIp, registerUser, unique } from "./helpers";
+import { asBrowser, browse, isHtml, parsePage } from "./helpers/browsable";
 import { serviceLimits } from "./helpers/throttle";
 
-/** What Chromium sends when it navigates to a URL. */
-const BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
-const asBrowser = (options: CallOptions = {}): CallOptions => ({
-  ...options,
-  headers: { Accept: BROWSER, ...options.headers },
-});
-const browse = (path: string, options?: CallOptions) => get(path, asBrowser(options));
-
-const isHtml = (res: Response) => res.headers.get("Content-Type") === "text/html; charset=UTF-8";
 const varyOf = (res: Response) => (res.headers.get("Vary") ?? "").split(/,\s*/);
-
-/**
- * A page as a browser would parse it (HTMLRewriter is a real HTML tokenizer): its elements, its scripts,
- * how much inline code or style it has (style elements and attributes, on* handlers), the links of the
- * exchange, and the text of the exchange, the title and the raw data form.
- */
-async function parsePage(res: Response) {
-  const page = { scripts: [] as (string | null)[], links: [] as string[], inline: 0, elements: [] as string[] };
-  const text: Record<string, string> = { exchange: "", h1: "", textarea: "" };
-  const collect = (key: string) => ({ text: (chunk: Text) => void (text[key] += chunk.text) });
-  await new HTMLRewriter()
-    .on("*", {
-      element: (e) => {
-        page.elements.push(e.tagName);
-        for (const [name = ""] of e.attributes) if (name.startsWith("on") || name === "style") page.inline++;
-      },
-    })
-    .on("script", { element: (e) => void page.scripts.push(e.getAttribute("src")) })
-    .on("style", { element: () => void page.inline++ })
-    .on("#exchange a[href]", { element: (e) => void page.links.push(e.getAttribute("href")!) })
-    .on("#exchange", collect("exchange"))
-    .on("h1", collect("h1"))
-    .on("textarea", collect("textarea"))
-    .transform(res)
-    .text();
-  const decode = (s: string) =>
-    s.replace(/&(lt|gt|quot|#39|amp);/g, (_, e: string) => ({ lt: "<", gt: ">", quot: '"', "#39": "'", amp: "&" })[e]!);
-  return { ...page, exchange: decode(text.exchange!), h1: decode(text.h1!), textarea: decode(text.textarea!) };
-}
 
 async function createBook(token: string, fields: Record<string, unknown> = {}) {
   const book = { title: "Dune", author: "Frank Herbert", published_date: "1965-08-01", ...fields };
@@ -99,9 +62,12 @@ describe("content negotiation", () => {
     expect(deleted.status).toBe(204);
     expect(deleted.headers.has("Content-Type")).toBe(false);
     expect(await deleted.text()).toBe("");
-    const preflight = await call("OPTIONS", "/api/books/", undefined, {
-      headers: { Accept: BROWSER, Origin: "http://localhost:5173", "Access-Control-Request-Method": "POST" },
-    });
+    const preflight = await call(
+      "OPTIONS",
+      "/api/books/",
+      undefined,
+      asBrowser({ headers: { Origin: "http://localhost:5173", "Access-Control-Request-Method": "POST" } }),
+    );
     expect(preflight.status).toBe(204);
     expect(await preflight.text()).toBe("");
   });

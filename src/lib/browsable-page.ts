@@ -1,4 +1,5 @@
-import { type Html, html } from "./html";
+import { describedText, type Html, html } from "./html";
+import { type HtmlForm, htmlFormMarkup } from "./html-form";
 
 // DRF's BrowsableAPIRenderer, for a JSON API on Workers: one HTML page around a JSON response. The
 // page's script and styles are static assets (public/api/browsable/), so its CSP needs no inline code.
@@ -35,6 +36,8 @@ export type PageInput = {
   methods: readonly PageMethod[];
   /** The raw data form's first content (DRF: the serializer's fields, or the object's values). */
   rawData: string;
+  /** DRF's HTML forms of the fields: POST's and PUT's. */
+  htmlForms: readonly HtmlForm[];
   /** Where the log-in box gets a token pair, and where logging out revokes it; the API root. */
   paths: { login: string; logout: string; root: string };
 };
@@ -130,10 +133,6 @@ ${bodyMarkup(response.body, request.url.origin)}</pre>
 </section>`;
 }
 
-/** Text with `code` spans, as describe() writes descriptions. */
-const describedText = (text: string) =>
-  text.split("`").map((part, i) => (i % 2 === 1 ? html`<code>${part}</code>` : html`${part}`));
-
 /** The log-in box: a token pair from the login view, or a pasted access token, kept by the page's script in sessionStorage. */
 const authMarkup = ({
   paths,
@@ -166,23 +165,36 @@ ${allow.includes("GET") ? html`<a class="button" href="${json.pathname}${json.se
 </div>`;
 }
 
+/** The two ways of sending a body, as DRF's tabs: the HTML form (shown first) and the raw data form. */
+const TABS = html`<div class="tabs" role="tablist" aria-label="Request body">
+<button type="button" role="tab" id="tab-html-forms" aria-controls="html-forms" aria-selected="true">HTML form</button>
+<button type="button" role="tab" id="tab-raw-data" aria-controls="raw-data" aria-selected="false" tabindex="-1">Raw data</button>
+</div>`;
+
 /**
- * DRF's raw data form: the content and a button per method that parses JSON, sent by the page's
- * script. Those methods parse forms too (DRF's default parsers); DRF's HTML form of their fields
- * (openapi/view-facts.ts carries them) is not offered. A method that parses no JSON has its media
- * types named.
+ * DRF's forms, sent by the page's script: the HTML form of the fields for POST and PUT (lib/html-form.ts),
+ * and the raw data form — the content and a button per method that parses JSON, PATCH included. With
+ * both, they are tabs; a view with only PATCH has the raw data form alone. A method that parses no JSON
+ * has its media types named.
  */
-function formsMarkup({ methods, rawData }: PageInput): Html {
+function formsMarkup({ methods, rawData, htmlForms }: PageInput): Html {
   const json = methods.filter((m) => m.parses.includes(JSON_TYPE));
   const other = methods.filter((m) => m.parses.length > 0 && !m.parses.includes(JSON_TYPE));
   if (json.length === 0 && other.length === 0) return html``;
-  const rawForm = html`<form id="raw-data" class="raw-data" method="post">
+  const tabbed = htmlForms.length > 0;
+  const panel = tabbed ? html` role="tabpanel" aria-labelledby="tab-raw-data" hidden` : "";
+  const rawForm = html`<form id="raw-data" class="raw-data" method="post"${panel}>
 <label for="raw-content">Content <span class="media-type">${JSON_TYPE}</span></label>
 <textarea id="raw-content" name="content" rows="12" spellcheck="false">${rawData}</textarea>
 <div class="actions">${json.map(({ method }) => html`<button name="method" value="${method}">${method}</button>`)}</div>
 </form>`;
+  const htmlPanel = html`${TABS}
+<div id="html-forms" class="html-forms" role="tabpanel" aria-labelledby="tab-html-forms">
+${htmlForms.map(htmlFormMarkup)}
+</div>`;
   return html`<section class="forms">
 <h2>Send a request</h2>
+${tabbed ? htmlPanel : ""}
 ${json.length > 0 ? rawForm : ""}
 ${other.map(({ method, parses }) => html`<p class="note">${method} takes ${parses.join(", ")}: this page does not send those bodies.</p>`)}
 </section>`;

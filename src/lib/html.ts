@@ -33,3 +33,7 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
   for (let i = 0; i < values.length; i++) markup += markupOf(values[i]) + strings[i + 1]!;
   return new Html(markup);
 }
+
+/** Text with `code` spans, as describe() and `.meta({ description })` write descriptions. */
+export const describedText = (text: string) =>
+  text.split("`").map((part, i) => (i % 2 === 1 ? html`<code>${part}</code>` : html`${part}`));

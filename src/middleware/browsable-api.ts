@@ -2,8 +2,9 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { BROWSABLE_CSP, browsablePage, type PageInput } from "../lib/browsable-page";
+import type { FormField, HtmlForm } from "../lib/html-form";
 import { prefersHtml } from "../lib/negotiation";
-import { describeView, type ViewRoutes } from "../openapi/view-facts";
+import { describeView, type MethodBody, type ViewRoutes } from "../openapi/view-facts";
 
 const UNSAFE_METHODS = ["POST", "PUT", "PATCH", "DELETE"];
 
@@ -39,11 +40,24 @@ function shownObject(method: string, status: number, body: string): Record<strin
   }
 }
 
-/** DRF's raw data form starts from the writable fields, filled from the object when the page shows one. */
-function rawData(fields: Readonly<Record<string, unknown>> | undefined, shown: Record<string, unknown>): string {
-  if (!fields) return "";
-  const filled = Object.entries(fields).map(([name, empty]) => [name, name in shown ? shown[name] : empty]);
-  return JSON.stringify(Object.fromEntries(filled), null, 4);
+/** DRF's forms start each field at its initial value or, for the object they edit, at the object's. */
+const startingValues = (fields: readonly FormField[], shown: Record<string, unknown>) =>
+  Object.fromEntries(fields.map(({ name, initial }) => [name, name in shown ? shown[name] : initial]));
+
+/** DRF's raw data form: the writable fields, filled from the object when the page shows one. */
+function rawData(fields: readonly FormField[] | undefined, shown: Record<string, unknown>): string {
+  return fields ? JSON.stringify(startingValues(fields, shown), null, 4) : "";
+}
+
+/**
+ * DRF's HTML forms: POST's for a new object (its fields' initial values), PUT's bound to the object
+ * the page shows. PATCH has none, as in DRF: a partial update is sent as raw data.
+ */
+function htmlForms(bodies: readonly (MethodBody & { method: string })[], shown: Record<string, unknown>): HtmlForm[] {
+  return bodies.flatMap(({ method, fields }) => {
+    if (!fields || (method !== "POST" && method !== "PUT")) return [];
+    return [{ method, fields, values: startingValues(fields, method === "PUT" ? shown : {}) }];
+  });
 }
 
 /**
@@ -71,6 +85,7 @@ export function browsableApi({ viewOf, paths }: BrowsableApiOptions) {
     const bodies = allow
       .filter((m) => UNSAFE_METHODS.includes(m))
       .map((m) => ({ method: m, ...(view?.body(m) ?? { parses: [] }) }));
+    const shown = shownObject(method, res.status, body);
     const page = browsablePage({
       name: view?.name ?? null,
       description: view?.description ?? null,
@@ -78,7 +93,8 @@ export function browsableApi({ viewOf, paths }: BrowsableApiOptions) {
       response: { status: res.status, headers: res.headers, body },
       allow,
       methods: bodies,
-      rawData: rawData(bodies.find((b) => b.fields)?.fields, shownObject(method, res.status, body)),
+      rawData: rawData(bodies.find((b) => b.fields)?.fields, shown),
+      htmlForms: htmlForms(bodies, shown),
       paths,
     });
     const headers = new Headers(res.headers);

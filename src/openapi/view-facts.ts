@@ -1,6 +1,7 @@
 import type { RouterRoute } from "hono/types";
 import { findTargetHandler } from "hono/utils/handler";
 import { z } from "zod";
+import type { FieldKind, FormField } from "../lib/html-form";
 import { PARSED_MEDIA_TYPES } from "../lib/request-body";
 import { factsOf, type Operation, type RouteFacts } from "./route-facts";
 
@@ -11,8 +12,8 @@ export type ViewRoutes = ReadonlyMap<string, readonly RouterRoute[]>;
 export type MethodBody = {
   /** The media types its body is parsed as; empty for a method that reads no body. */
   parses: readonly string[];
-  /** For a validated body: each writable field with DRF's empty value (a raw data form's template). */
-  fields?: Readonly<Record<string, unknown>>;
+  /** For a validated body: its writable fields, as DRF's forms (HTML and raw data) show them. */
+  fields?: readonly FormField[];
 };
 
 /** What the browsable API shows of a view: its name and description, and what each method parses. */
@@ -27,30 +28,68 @@ const operationOf = (facts: readonly RouteFacts[]): Operation | undefined =>
 type JsonSchema = {
   type?: unknown;
   format?: unknown;
+  enum?: unknown[];
   default?: unknown;
+  description?: unknown;
   anyOf?: JsonSchema[];
   properties?: Record<string, JsonSchema>;
+  required?: string[];
 };
 
-/** Strings that DRF parses into something else (DateField, DateTimeField, TimeField), so not CharFields. */
-const NOT_TEXT = new Set(["date", "date-time", "time"]);
-
-/** DRF's raw data form starts each field at its `initial`: "" for text, false for a boolean, null for the rest. */
-function emptyValue(schema: JsonSchema): unknown {
-  if (schema.default !== undefined) return schema.default;
-  const { type, format } = schema.type ? schema : (schema.anyOf?.find((s) => s.type !== "null") ?? {});
-  if (type === "string") return NOT_TEXT.has(format as string) ? null : "";
-  return type === "boolean" ? false : null;
+/** A field's schema but for null (allow_null): `type: ["string", "null"]`, or the other member of an anyOf. */
+function nonNull(schema: JsonSchema): JsonSchema {
+  if (Array.isArray(schema.type)) return { ...schema, type: schema.type.find((t) => t !== "null") };
+  return schema.anyOf?.find((s) => s.type !== "null") ?? schema;
 }
 
-const fieldsBySchema = new WeakMap<z.ZodType, Record<string, unknown>>();
+// DRF's password fields are CharFields styled {"input_type": "password"}; here, the fields named for one.
+const PASSWORD = /password/i;
 
-/** A JSON body's fields, each with its empty value (converted once per schema). */
-function jsonFields(schema: z.ZodType): Record<string, unknown> {
+/** The field's class as far as a form tells them apart, from its JSON Schema (formats as DRF's schemas write them). */
+function kindOf(name: string, { type, format, enum: choices }: JsonSchema): FieldKind {
+  if (choices) return "choice";
+  if (type === "boolean") return "boolean";
+  if (type === "integer" || type === "number") return "number";
+  if (format === "date") return "date";
+  if (format === "email") return "email";
+  if (format === "uri") return "url";
+  return PASSWORD.test(name) ? "password" : "text";
+}
+
+/** The kinds that are CharFields (or their subclasses), whose initial is "". */
+const TEXT_KINDS = new Set<FieldKind>(["text", "email", "url", "password"]);
+
+/** DRF's Field.initial: the field's default if it has one, "" for text, false for a boolean, None for the rest. */
+function initialOf(kind: FieldKind, schema: JsonSchema): unknown {
+  if (schema.default !== undefined) return schema.default;
+  return TEXT_KINDS.has(kind) ? "" : kind === "boolean" ? false : null;
+}
+
+function formField(name: string, field: JsonSchema, required: boolean): FormField {
+  const schema = nonNull(field);
+  const kind = kindOf(name, schema);
+  const help = field.description ?? schema.description;
+  return {
+    name,
+    kind,
+    required,
+    initial: initialOf(kind, field),
+    ...(schema.enum ? { choices: schema.enum.map(String) } : {}),
+    ...(typeof help === "string" ? { help } : {}),
+  };
+}
+
+const fieldsBySchema = new WeakMap<z.ZodType, FormField[]>();
+
+/** A validated body's fields, read off the JSON Schema of what it accepts (converted once per schema). */
+export function formFields(schema: z.ZodType): readonly FormField[] {
   let fields = fieldsBySchema.get(schema);
   if (!fields) {
-    const { properties = {} } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
-    fields = Object.fromEntries(Object.entries(properties).map(([name, field]) => [name, emptyValue(field)]));
+    const { properties = {}, required = [] } = z.toJSONSchema(schema, {
+      io: "input",
+      unrepresentable: "any",
+    }) as JsonSchema;
+    fields = Object.entries(properties).map(([name, field]) => formField(name, field, required.includes(name)));
     fieldsBySchema.set(schema, fields);
   }
   return fields;
@@ -62,7 +101,7 @@ function jsonFields(schema: z.ZodType): Record<string, unknown> {
  */
 function methodBody(facts: readonly RouteFacts[]): MethodBody {
   const validated = facts.find((f) => f.kind === "json");
-  if (validated) return { parses: PARSED_MEDIA_TYPES, fields: jsonFields(validated.schema) };
+  if (validated) return { parses: PARSED_MEDIA_TYPES, fields: formFields(validated.schema) };
   const raw = operationOf(facts)?.requestBody;
   return { parses: (Array.isArray(raw) ? raw : raw ? [raw] : []).map((b) => b.mediaType) };
 }

@@ -7,7 +7,7 @@
 // read from the local outbox), turns a second factor on and logs in with it (a recovery code, then
 // the next TOTP code the page computes), renders the interactive docs with nothing but the API
 // reachable, authorizes and tries an endpoint, and walks the browsable API: log in through its box,
-// create a book through its form, see the 201. Screenshots go to test/artifacts/.
+// create books through its HTML and raw data forms, see the 201s, change one through its PUT form. Screenshots go to test/artifacts/.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -584,7 +584,8 @@ async function offline(context, api) {
 
 /**
  * The browsable API, as a DRF user meets it: navigate to /api/books/, log in through the page's box,
- * create a book through the raw data form and see the 201, find it in the list, follow a link, log out.
+ * create a book through the HTML form and another through the raw data form and see the 201s, find it
+ * in the list, follow a link, change it through its PUT form, delete it, log out.
  */
 async function browsableApi(context, api) {
   const { username, password } = await accessToken(api);
@@ -638,7 +639,55 @@ async function browsableApi(context, api) {
     `POST /api/token/ ${login?.status}; sessionStorage: ${stored}`,
   );
 
-  // Create a book through the raw data form; its title is markup, and must show as text.
+  // Create a book through DRF's HTML form (the tab shown first): urlencoded, its title markup shown as text.
+  const formTitle = `Formed <img src=x onerror="window.pwned=1"> ${Date.now()}`;
+  check(
+    (await page.locator("#tab-html-forms").getAttribute("aria-selected")) === "true" &&
+      (await page.locator("#post-form").isVisible()) &&
+      (await page.locator("#raw-data").isHidden()),
+    "the HTML form is the tab shown first, the raw data form behind its tab",
+  );
+  const formFrom = traffic.length;
+  await page.locator("#post-title").fill(formTitle);
+  await page.locator("#post-author").fill("A. Form");
+  await page.locator("#post-published_date").fill("2024-02-29");
+  await page.screenshot({ path: join(ARTIFACTS, "browsable-api-html-form.png"), fullPage: true });
+  await page.locator("#post-form button").click();
+  await status.filter({ hasText: "HTTP 201 Created" }).waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(100);
+  const formed = traffic.slice(formFrom).find(isPost("/api/books/"));
+  const formHeaders = await formed?.request.allHeaders();
+  const expected = new URLSearchParams({
+    title: formTitle,
+    author: "A. Form",
+    published_date: "2024-02-29",
+    isbn: "",
+    description: "",
+  });
+  check(
+    formed?.status === 201 &&
+      formHeaders?.authorization?.startsWith("Bearer ") &&
+      formHeaders["content-type"]?.startsWith("application/x-www-form-urlencoded") &&
+      formHeaders.cookie === undefined &&
+      formed.request.postData() === expected.toString() &&
+      (await exchange.locator(".response").textContent()).includes(JSON.stringify(formTitle).slice(1, -1)) &&
+      (await exchange.locator("img").count()) === 0 &&
+      (await page.evaluate(() => window.pwned)) === undefined,
+    "create a book through the HTML form: urlencoded with the bearer token, the 201 and the title as text",
+    `${formHeaders?.["content-type"]} ${formed?.request.postData()?.slice(0, 40)}… → ${await status.textContent()}`,
+  );
+  await page.screenshot({ path: join(ARTIFACTS, "browsable-api-form-created.png"), fullPage: true });
+
+  // The raw data tab, reached from the keyboard (the tabs' arrow keys); a book created from its JSON.
+  await page.locator("#tab-html-forms").focus();
+  await page.keyboard.press("ArrowRight");
+  check(
+    (await page.locator("#tab-raw-data").getAttribute("aria-selected")) === "true" &&
+      (await page.evaluate(() => document.activeElement?.id)) === "tab-raw-data" &&
+      (await page.locator("#raw-data").isVisible()) &&
+      (await page.locator("#html-forms").isHidden()),
+    "the arrow key moves to the Raw data tab, which shows its form",
+  );
   const title = `Browsed <img src=x onerror="window.pwned=1"> ${Date.now()}`;
   const book = { title, author: "A. Browser", published_date: "2024-02-29" };
   const createFrom = traffic.length;
@@ -658,7 +707,7 @@ async function browsableApi(context, api) {
       shown.includes(JSON.stringify(title).slice(1, -1)) &&
       (await exchange.locator("img").count()) === 0 &&
       (await page.evaluate(() => window.pwned)) === undefined,
-    "create a book through the form: the page shows the 201 and the new book, its title as text",
+    "create a book through the raw data form: the page shows the 201 and the new book, its title as text",
     `${(await exchange.locator(".request").textContent()).trim()} → ${await status.textContent()}`,
   );
   await page.screenshot({ path: join(ARTIFACTS, "browsable-api-created.png"), fullPage: true });
@@ -683,6 +732,26 @@ async function browsableApi(context, api) {
   const listed = await (await fetch(`${api}/api/books/`)).json();
   const { id } = listed.find((b) => b.title === title);
   await page.goto(`${api}/api/books/${id}/`, { waitUntil: "networkidle" });
+
+  // Its PUT form starts from the book (DRF binds it to the object); the author changed, PUT answers 200.
+  const putTitle = page.locator("#put-title");
+  check(
+    (await putTitle.inputValue()) === title &&
+      (await page.locator("#put-published_date").inputValue()) === "2024-02-29",
+    "the book's page has a PUT form filled from the book, its title as the input's text",
+    await putTitle.inputValue(),
+  );
+  const putFrom = traffic.length;
+  await page.locator("#put-author").fill("A. Put");
+  await page.locator("#put-form button").click();
+  await status.filter({ hasText: "HTTP 200 OK" }).waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(100);
+  const put = traffic.slice(putFrom).find((e) => e.method === "PUT");
+  check(
+    put?.status === 200 && (await exchange.locator(".response").textContent()).includes('"author": "A. Put"'),
+    "PUT through the HTML form: 200, the author changed",
+    `${(await exchange.locator(".request").textContent()).trim()} → ${await status.textContent()}`,
+  );
   const deleteFrom = traffic.length;
   page.once("dialog", (dialog) => dialog.accept());
   await page.locator('.toolbar button[data-method="DELETE"]').click();
@@ -716,7 +785,14 @@ async function browsableApi(context, api) {
   );
   check(network.refused.length === 0, "the page loads nothing but the API's origin", network.refused.join(" "));
   check(problems.length === 0, "and runs without console errors (CSP included)", problems.join("\n"));
-  for (const name of ["browsable-api.png", "browsable-api-created.png", "browsable-api-phone.png"]) {
+  const screenshots = [
+    "browsable-api.png",
+    "browsable-api-html-form.png",
+    "browsable-api-form-created.png",
+    "browsable-api-created.png",
+    "browsable-api-phone.png",
+  ];
+  for (const name of screenshots) {
     console.log(`  screenshot: ${join(ARTIFACTS, name)}`);
   }
   await page.close();

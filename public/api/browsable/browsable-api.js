@@ -46,12 +46,21 @@ function showExchange(section) {
   document.getElementById("exchange").replaceWith(document.adoptNode(section));
 }
 
-/** The raw data form starts from what the signed-in user sees (their own object), unless it was edited. */
-function refreshRawData(fresh) {
+/**
+ * The forms start from what the signed-in user sees (their own object, for PUT and the raw data), each
+ * unless it was edited: from `page`, the server's page for a GET of this URL.
+ */
+function refreshForms(page) {
   const content = document.getElementById("raw-content");
-  if (!fresh || !content || content.value !== content.defaultValue) return;
-  content.defaultValue = fresh.defaultValue;
-  content.value = fresh.defaultValue;
+  const fresh = page?.getElementById("raw-content");
+  if (fresh && content && content.value === content.defaultValue) {
+    content.defaultValue = fresh.defaultValue;
+    content.value = fresh.defaultValue;
+  }
+  for (const form of document.querySelectorAll(".html-form")) {
+    const replacement = page?.getElementById(form.id);
+    if (replacement && form.dataset.edited === undefined) form.replaceWith(document.adoptNode(replacement));
+  }
 }
 
 /**
@@ -63,7 +72,8 @@ async function send(method, body) {
   const headers = { Accept: "text/html" };
   const access = store.getItem(KEYS.access);
   if (access) headers.Authorization = `Bearer ${access}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  // A form's body (URLSearchParams) brings its own Content-Type: application/x-www-form-urlencoded.
+  if (typeof body === "string") headers["Content-Type"] = "application/json";
   setBusy(true);
   try {
     const res = await fetch(viewUrl(), { method, headers, body, credentials: "omit", cache: "no-store" });
@@ -73,7 +83,7 @@ async function send(method, body) {
       : null;
     const rendered = page?.getElementById("exchange");
     showExchange(rendered ?? plainExchange(method, `HTTP ${res.status} ${res.statusText}`.trim(), res.headers, text));
-    if (method === "GET") refreshRawData(page?.getElementById("raw-content"));
+    if (method === "GET") refreshForms(page);
     if (access && res.status === 401) {
       auth.open = true;
       showAuth("The API refused the token (expired, or its session ended): log out, then log in again.");
@@ -161,6 +171,46 @@ function sendRawData(event) {
   send(method, content.trim() === "" ? undefined : content);
 }
 
+/**
+ * DRF's HTML form, urlencoded as a browser posts a form: an unchecked box is left out, which the
+ * API reads as false (a BooleanField's empty HTML value), as DRF does.
+ */
+function sendHtmlForm(event) {
+  event.preventDefault();
+  const form = event.target;
+  send(form.dataset.method, new URLSearchParams(new FormData(form)));
+}
+
+/** A form the user has changed is not refilled when the page asks again (refreshForms). */
+function markEdited(event) {
+  event.target.form.dataset.edited = "";
+}
+
+/** The tabs of the forms (WAI-ARIA's tabs pattern): a tab shows its panel; the arrow keys, Home and End move between tabs. */
+function selectTab(tab) {
+  for (const other of tab.parentElement.querySelectorAll('[role="tab"]')) {
+    const selected = other === tab;
+    other.setAttribute("aria-selected", String(selected));
+    other.tabIndex = selected ? 0 : -1;
+    document.getElementById(other.getAttribute("aria-controls")).hidden = !selected;
+  }
+  tab.focus();
+}
+
+function clickTab(event) {
+  const tab = event.target.closest('[role="tab"]');
+  if (tab) selectTab(tab);
+}
+
+function moveTab(event) {
+  const tabs = [...event.currentTarget.querySelectorAll('[role="tab"]')];
+  const at = tabs.indexOf(event.target);
+  const to = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: tabs.length - 1 }[event.key];
+  if (at === -1 || to === undefined) return;
+  event.preventDefault();
+  selectTab(tabs[(to + tabs.length) % tabs.length]);
+}
+
 function sendBodiless(event) {
   const button = event.target.closest("button[data-method]");
   if (!button) return;
@@ -173,6 +223,12 @@ document.getElementById("login").addEventListener("submit", logIn);
 document.getElementById("use-token").addEventListener("submit", useToken);
 document.getElementById("logout").addEventListener("click", logOut);
 document.getElementById("raw-data")?.addEventListener("submit", sendRawData);
+// On the panel, not on its forms: refreshForms replaces them.
+document.getElementById("html-forms")?.addEventListener("submit", sendHtmlForm);
+document.getElementById("html-forms")?.addEventListener("input", markEdited);
+const tablist = document.querySelector('[role="tablist"]');
+tablist?.addEventListener("click", clickTab);
+tablist?.addEventListener("keydown", moveTab);
 document.querySelector(".toolbar").addEventListener("click", sendBodiless);
 showAuth();
 // The page's first render is the navigation's own, anonymous answer: as the signed-in user, ask again.
