@@ -127,7 +127,8 @@ describe("wrong types on every field of every serializer", () => {
     expect([...kinds]).toEqual(expect.arrayContaining(["boolean", "char", "date", "email", "url"]));
   });
 
-  it("answers each wrong type with the field kind's one message, in JSON", async () => {
+  // A request per field and wrong type, every route: more than the default 5 s on a loaded 2-core machine.
+  it("answers each wrong type with the field kind's one message, in JSON", { timeout: 30_000 }, async () => {
     let cases = 0;
     for (const route of routes) {
       for (const { name, kind, nullable } of route.fields) {
@@ -161,7 +162,10 @@ describe("wrong types on every field of every serializer", () => {
     expect(cases).toBeGreaterThan(500);
   });
 
-  it("takes every body as a form too: a file is the wrong type for any field, text is read as JSON's", async () => {
+  // A request per field and wrong type, every route: more than the default 5 s on a loaded 2-core machine.
+  it("takes every body as a form too: a file is the wrong type for any field, text is read as JSON's", {
+    timeout: 30_000,
+  }, async () => {
     for (const route of routes) {
       for (const { name, kind } of route.fields) {
         const where = `${route.method} ${route.path} ${name} (${kind})`;
