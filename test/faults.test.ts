@@ -7,15 +7,21 @@ import {
   call,
   countRows,
   get,
+  lastMail,
+  linkIn,
+  login,
   post,
   randomIp,
   registerUser,
   rowOf,
   STRONG_PASSWORD,
+  settled,
   unique,
+  verifyEmailOf,
 } from "./helpers";
 import { type Fault, recordingD1 } from "./helpers/d1-recorder";
 import { loggedErrorMessages } from "./helpers/log-lines";
+import { totpCode } from "./helpers/mfa";
 
 /** The Worker's error log, kept out of the test output: failures must go there, not to the client. */
 const errorLog = () => vi.spyOn(console, "error").mockImplementation(() => {});
@@ -99,6 +105,87 @@ describe("D1 unavailable", () => {
     expect(await rowOf("users", user.id)).toEqual(before);
     expect((await get("/api/users/me/", { token: user.access })).status).toBe(200);
     expect((await post("/api/token/refresh/", { refresh: user.refresh })).status).toBe(200);
+  });
+});
+
+/**
+ * Fails the round trips that write to `table`. A flow that spent its key (or code) in an earlier round
+ * trip than this write would leave it spent: the tests below would see it refused afterwards.
+ */
+const writesTo =
+  (table: string): Fault =>
+  (sql) =>
+    sql.some((s) => new RegExp(`^\\s*(insert into|update|delete from)\\s+["\`]?${table}["\`]?\\s`, "i").test(s))
+      ? new Error(D1_ERRORS[0])
+      : null;
+
+describe("account flows whose write fails change nothing, and their link or code still works", () => {
+  const dbDown = (table: string) => ({ bindings: failing(writesTo(table)) });
+  const NEW_PASSWORD = "a brand new passphrase";
+  const keyIn = async (address: string, subject: string) => linkIn(await lastMail(address, subject)).params;
+
+  it("a password reset's confirm: same password, same sessions, and the link works after", async () => {
+    errorLog();
+    const user = await registerUser();
+    const email = `${unique("reset")}@example.com`;
+    await verifyEmailOf(user.id, email);
+    expect((await settled("POST", "/api/password/reset/", { email })).status).toBe(200);
+    const { uid, token } = await keyIn(email, "Reset your password");
+    const body = { uid, token, new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD };
+    const before = await rowOf("users", user.id);
+    await expectUnavailable(
+      await settled("POST", "/api/password/reset/confirm/", body, dbDown("sessions")),
+      DB_UNAVAILABLE,
+    );
+    expect(await rowOf("users", user.id)).toEqual(before);
+    expect((await get("/api/users/me/", { token: user.access })).status).toBe(200);
+    expect((await settled("POST", "/api/password/reset/confirm/", body)).status).toBe(200);
+  });
+
+  it("an address's verification: still unverified, and the key works after", async () => {
+    errorLog();
+    const email = `${unique("verify")}@example.com`;
+    const user = await registerUser({ email }, { bindings: {} }); // settled: its mail is in the outbox
+    const { key } = await keyIn(email, "Confirm your email address");
+    await expectUnavailable(
+      await settled("POST", "/api/registration/verify-email/", { key }, dbDown("users")),
+      DB_UNAVAILABLE,
+    );
+    expect(await rowOf("users", user.id)).toMatchObject({ email_verified: 0 });
+    expect((await settled("POST", "/api/registration/verify-email/", { key })).status).toBe(200);
+    expect(await rowOf("users", user.id)).toMatchObject({ email_verified: 1 });
+  });
+
+  it("an email change's last confirmation: the old address stays, and the key works after", async () => {
+    errorLog();
+    const user = await registerUser();
+    const old = `${unique("old")}@example.com`;
+    const next = `${unique("new")}@example.com`;
+    await verifyEmailOf(user.id, old);
+    const change = { email: next, password: STRONG_PASSWORD };
+    expect((await settled("POST", "/api/email/change/", change, { token: user.access })).status).toBe(200);
+    expect((await post("/api/email/change/confirm/", await keyIn(next, "Confirm your new email address"))).status).toBe(
+      200,
+    );
+    const last = await keyIn(old, "Confirm the change of your email address");
+    await expectUnavailable(await settled("POST", "/api/email/change/confirm/", last, dbDown("users")), DB_UNAVAILABLE);
+    expect(await rowOf("users", user.id)).toMatchObject({ email: old, email_verified: 1 });
+    expect((await settled("POST", "/api/email/change/confirm/", last)).status).toBe(200);
+    expect(await rowOf("users", user.id)).toMatchObject({ email: next, email_verified: 1 });
+  });
+
+  it("turning a second factor on: still off, other sessions alive, and the same code works after", async () => {
+    errorLog();
+    const user = await registerUser();
+    const other = await login(user.username, user.password);
+    const enrolled = await post("/api/mfa/totp/", undefined, { token: user.access });
+    const { secret } = (await enrolled.json()) as { secret: string };
+    const code = { code: totpCode(secret) };
+    const options = { token: user.access, ...dbDown("sessions") };
+    await expectUnavailable(await call("POST", "/api/mfa/totp/confirm/", code, options), DB_UNAVAILABLE);
+    expect(await (await get("/api/mfa/", { token: user.access })).json()).toMatchObject({ enabled: false });
+    expect((await post("/api/token/refresh/", { refresh: other.refresh })).status).toBe(200);
+    expect((await post("/api/mfa/totp/confirm/", code, { token: user.access })).status).toBe(200);
   });
 });
 

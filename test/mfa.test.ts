@@ -149,6 +149,25 @@ describe("logging in with a second factor", () => {
     expect(sessions).toContainEqual(expect.objectContaining({ aal: "aal2", amr: ["pwd", "otp"] }));
   });
 
+  it("in cookie mode, the verify answers the access token and sets the refresh token as __Host-refresh", async () => {
+    const clock = freezeClock();
+    const user = await mfaUser();
+    const { token, cookie } = await challenge(user);
+    clock.advance(30_000);
+    const res = await call(
+      "POST",
+      "/api/mfa/verify/",
+      { ephemeral_token: token, code: totpCode(user.secret) },
+      { headers: { Cookie: cookie, "X-Token-Transport": "cookie", Origin: "http://localhost:5173" } },
+    );
+    expect(res.status).toBe(200);
+    expect(Object.keys((await res.json()) as object)).toEqual(["access"]);
+    const refresh = res.headers.getSetCookie().find((c) => c.startsWith("__Host-refresh="))!;
+    expect(refresh).toMatch(/HttpOnly/);
+    const value = refresh.split(";")[0]!.slice("__Host-refresh=".length);
+    expect(claimsOf(value)).toMatchObject({ token_type: "refresh", aal: "aal2" });
+  });
+
   it("refuses the same code a second time within its step, even under a fresh challenge (RFC 6238 §5.2)", async () => {
     const clock = freezeClock();
     const user = await mfaUser();
